@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+// Every setting comes from the environment, is parsed once here, and is described once here:
+// the same table validates the environment, masks secrets in the boot log and is checked against
+// .env.example by a test, so documentation cannot drift from the code.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+interface Setting {
+  schema: z.ZodType;
+  default?: string;
+  secret?: boolean;
+  doc: string;
+}
+
+export const SETTINGS = {
+  NODE_ENV: { schema: z.enum(['development', 'production', 'test']), default: 'development', doc: 'production enables JSON logs and strict boot checks' },
+  PORT: { schema: int(0, 65535), default: '8080', doc: 'HTTP port of the broker' },
+  HOST: { schema: z.string().min(1), default: '0.0.0.0', doc: 'interface to bind' },
+  LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', doc: 'pino log level' },
+  RUNWAYML_API_SECRET: { schema: z.string().min(1), secret: true, doc: 'Runway API key (the SDK\'s own variable). Unset: the broker runs on the built-in emulator' },
+  RUNWAYML_BASE_URL: { schema: z.url(), default: 'https://api.dev.runwayml.com', doc: 'Runway API origin, without /v1 (the SDK\'s own variable)' },
+  RUNWAY_MODE: { schema: z.enum(['auto', 'live', 'emulator']), default: 'auto', doc: 'auto = live when RUNWAYML_API_SECRET is set, else the embedded emulator (production requires a secret unless this is "emulator")' },
+  EMULATOR_EMBEDDED_PORT: { schema: int(0, 65535), default: '0', doc: 'port of the embedded emulator (0 = any free port on 127.0.0.1)' },
+  UPSTREAM_TIMEOUT_MS: { schema: int(100, 120_000), default: '10000', doc: 'timeout of one upstream HTTP attempt' },
+  UPSTREAM_MAX_RETRIES: { schema: int(0, 10), default: '3', doc: 'retries of idempotent upstream calls (GET, DELETE); session create is never retried' },
+  SESSION_READY_TIMEOUT_MS: { schema: int(1000, 600_000), default: '60000', doc: 'overall deadline from request to credentials' },
+  SESSION_EXPECTED_READY_MS: { schema: int(100, 300_000), default: '8000', doc: 'prior for the typical time to READY; the poller learns from observed sessions' },
+  SESSION_MAX_DURATION_CAP_S: { schema: int(10, 1800), default: '300', doc: 'upper bound for maxDuration; larger requests are clamped' },
+  SESSION_DEFAULT_MAX_DURATION_S: { schema: int(10, 1800), default: '300', doc: 'maxDuration when the request names none (clamped to the cap)' },
+  SESSION_ALLOW_OVERRIDES: { schema: bool, default: 'false', doc: 'allow per-session personality/startScript for custom avatars' },
+  SESSION_KEY_SHAPE_ENABLED: { schema: bool, default: 'false', doc: 'allow ?shape=sessionKey (unconsumed {sessionId, sessionKey} for @runwayml/avatars clients)' },
+  SESSION_RECORD_TTL_S: { schema: int(60, 7 * 86400), default: '3600', doc: 'how long non-secret session facts stay queryable after the session ends' },
+  CORS_ORIGINS: { schema: list, default: '', doc: 'comma-separated browser origins allowed to call the broker cross-origin (empty = same-origin only)' },
+  TRUST_PROXY_HOPS: { schema: int(0, 10), default: '0', doc: 'number of reverse proxies in front of the broker (never "true")' },
+  JSON_BODY_LIMIT: { schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 16kb'), default: '16kb', doc: 'maximum JSON body on session routes' },
+  SHUTDOWN_GRACE_MS: { schema: int(0, 600_000), default: '10000', doc: 'how long shutdown waits for in-flight sessions before cancelling them' },
+} satisfies Record<string, Setting>;
+
+type Settings = typeof SETTINGS;
+export type Config = { [K in keyof Settings]: K extends 'RUNWAYML_API_SECRET' ? string | undefined : z.output<Settings[K]['schema']> } & {
+  /** Where upstream calls go: the real API or the embedded emulator. */
+  readonly upstreamMode: 'live' | 'emulator';
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
+    const raw = env[name]?.trim() || setting.default;
+    if (raw === undefined) continue;
+    const parsed = setting.schema.safeParse(raw);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push(`${name}: ${parsed.error.issues.map((i) => i.message).join('; ')} (got ${setting.secret ? '[masked]' : JSON.stringify(raw)})`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const config = values as Omit<Config, 'upstreamMode'>;
+  const upstreamMode = resolveMode(config, problems);
+  if (config.SESSION_DEFAULT_MAX_DURATION_S > config.SESSION_MAX_DURATION_CAP_S) {
+    problems.push('SESSION_DEFAULT_MAX_DURATION_S: must not exceed SESSION_MAX_DURATION_CAP_S');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { ...config, upstreamMode };
+}
+
+function resolveMode(config: Omit<Config, 'upstreamMode'>, problems: string[]): 'live' | 'emulator' {
+  const hasSecret = Boolean(config.RUNWAYML_API_SECRET);
+  if (config.RUNWAY_MODE === 'emulator') return 'emulator';
+  if (config.RUNWAY_MODE === 'live' && !hasSecret) {
+    problems.push('RUNWAYML_API_SECRET: required when RUNWAY_MODE=live');
+  }
+  if (config.RUNWAY_MODE === 'auto' && !hasSecret && config.NODE_ENV === 'production') {
+    problems.push(
+      'RUNWAYML_API_SECRET: required in production; set it, or set RUNWAY_MODE=emulator to run on the built-in emulator on purpose',
+    );
+  }
+  return hasSecret ? 'live' : 'emulator';
+}
+
+/** The effective configuration with secrets masked, for the boot log. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const shown: Record<string, unknown> = { upstreamMode: config.upstreamMode };
+  for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
+    const value = (config as Record<string, unknown>)[name];
+    shown[name] = setting.secret && value !== undefined ? mask(String(value)) : value;
+  }
+  return shown;
+}
+
+function mask(secret: string): string {
+  return secret.length > 8 ? `${secret.slice(0, 4)}…[masked]` : '[masked]';
+}

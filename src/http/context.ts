@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
+
+export interface ClientIdentity {
+  /** Stable identity used for ownership and limits. Never a secret. */
+  id: string;
+  kind: 'anonymous' | 'api-key' | 'jwt';
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      id: string;
+      client: ClientIdentity;
+    }
+  }
+}
+
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Honours a well-formed X-Request-Id from a proxy or client, otherwise mints one, and echoes it. */
+export const requestId: RequestHandler = (req, res, next) => {
+  const incoming = req.get('x-request-id');
+  req.id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', req.id);
+  next();
+};
+
+/**
+ * Until callers authenticate, a client is identified by its network address (IPv6 grouped by /56 so
+ * one host cannot mint endless identities).
+ */
+export const anonymousIdentity: RequestHandler = (req, _res, next) => {
+  req.client ??= { id: `anon:${ipKeyGenerator(req.ip ?? 'unknown')}`, kind: 'anonymous' };
+  next();
+};
+
+/** Aborts when the client goes away before the response is complete. */
+export function clientSignal(res: import('express').Response): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort('client_closed');
+  });
+  return controller.signal;
+}

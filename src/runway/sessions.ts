@@ -1,0 +1,111 @@
+import RunwayML from '@runwayml/sdk';
+import type {
+  RealtimeSessionCreateParams,
+  RealtimeSessionRetrieveResponse,
+} from '@runwayml/sdk/resources/realtime-sessions';
+import { z } from 'zod';
+import { AppError } from '../errors';
+import { upstreamStatus } from './errors';
+import type { CallOptions, Upstream } from './upstream';
+
+export type UpstreamSession = RealtimeSessionRetrieveResponse;
+export type SessionCreateParams = RealtimeSessionCreateParams;
+
+/** What Runway's consume returns: LiveKit connection details, usable exactly once. */
+export interface LiveKitCredentials {
+  url: string;
+  token: string;
+  roomName: string;
+}
+
+const consumeResponse = z.object({
+  url: z.string().regex(/^(wss?|https?):\/\//),
+  token: z.string().min(1),
+  roomName: z.string().min(1),
+});
+
+export const TERMINAL_STATUSES = new Set<UpstreamSession['status']>(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+/** Runway's realtime-session operations, as the broker needs them. */
+export class RealtimeSessionsApi {
+  constructor(private readonly upstream: Upstream) {}
+
+  /** Never retried: a repeated POST would start a second billable session. */
+  create(params: SessionCreateParams, options: CallOptions = {}): Promise<{ id: string }> {
+    return this.upstream.once(
+      'sessions.create',
+      ({ signal, timeout }) => this.upstream.sdk.realtimeSessions.create(params, { signal, timeout }),
+      { what: 'creating the session', ...options },
+    );
+  }
+
+  retrieve(id: string, options: CallOptions = {}): Promise<UpstreamSession> {
+    return this.upstream.idempotent(
+      'sessions.retrieve',
+      ({ signal, timeout }) => this.upstream.sdk.realtimeSessions.retrieve(id, { signal, timeout }),
+      { what: 'checking the session', ...options },
+    );
+  }
+
+  /**
+   * Cancels the session. A 4xx other than 408/429 means Runway no longer holds it open (already
+   * terminal or unknown), which is what we wanted, so it counts as done.
+   */
+  async cancel(id: string, options: CallOptions = {}): Promise<'cancelled' | 'already-ended'> {
+    try {
+      await this.upstream.idempotent(
+        'sessions.cancel',
+        async ({ signal, timeout }) => {
+          try {
+            await this.upstream.sdk.realtimeSessions.delete(id, { signal, timeout });
+          } catch (err) {
+            const status = upstreamStatus(err);
+            if (status >= 400 && status < 500 && status !== 408 && status !== 429) throw new AlreadyEnded();
+            throw err;
+          }
+        },
+        { what: 'cancelling the session', ...options },
+      );
+      return 'cancelled';
+    } catch (err) {
+      if (err instanceof AlreadyEnded || (err instanceof AppError && err.cause instanceof AlreadyEnded)) return 'already-ended';
+      throw err;
+    }
+  }
+
+  /**
+   * Exchanges the one-time sessionKey for LiveKit credentials. Not in the SDK; authenticated with
+   * the sessionKey, not the API key. Never retried: the key works once, and a retry after a lost
+   * response would burn the session without delivering anything.
+   */
+  consume(id: string, sessionKey: string, options: CallOptions = {}): Promise<LiveKitCredentials> {
+    const url = `${this.upstream.baseURL}/v1/realtime_sessions/${encodeURIComponent(id)}/consume`;
+    return this.upstream.once(
+      'sessions.consume',
+      async ({ signal, timeout }) => {
+        const response = await this.upstream
+          .fetch(url, {
+            method: 'POST',
+            headers: {
+              Authorization: `Bearer ${sessionKey}`,
+              'Content-Type': 'application/json',
+              'X-Runway-Version': '2024-11-06',
+            },
+            signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]),
+          })
+          .catch((err: unknown) => {
+            if (signal.aborted) throw new RunwayML.APIUserAbortError();
+            throw new RunwayML.APIConnectionError({ message: 'consume failed to connect', cause: err as Error });
+          });
+        const body: unknown = await response.json().catch(() => undefined);
+        if (!response.ok) throw RunwayML.APIError.generate(response.status, body as object | undefined, undefined, response.headers);
+        const parsed = consumeResponse.safeParse(body);
+        if (!parsed.success) throw new AppError('UPSTREAM_ERROR', 'Runway returned malformed session credentials.');
+        return parsed.data;
+      },
+      { what: 'consuming the session credentials', ...options },
+    );
+  }
+}
+
+class AlreadyEnded extends Error {}

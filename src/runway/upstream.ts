@@ -1,0 +1,103 @@
+import RunwayML from '@runwayml/sdk';
+import type { Logger } from '../logger';
+import { toAppError, upstreamStatus, upstreamText, UpstreamAbortedError } from './errors';
+import { withRetry, type RetryPolicy } from './retry';
+
+export interface UpstreamOptions {
+  apiKey: string;
+  baseURL: string;
+  /** Timeout of a single HTTP attempt. */
+  attemptTimeoutMs: number;
+  retry: RetryPolicy;
+  logger: Logger;
+  /** Called once per HTTP attempt; the metrics module listens here. */
+  onAttempt?: (op: string, status: string, durationMs: number) => void;
+  fetch?: typeof fetch;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Epoch ms: no attempt starts or waits beyond it. */
+  deadline?: number;
+  /** Words for error messages, e.g. "creating the session". */
+  what?: string;
+}
+
+export interface AttemptContext {
+  signal: AbortSignal;
+  timeout: number;
+}
+
+/**
+ * The only door to Runway. Wraps the official SDK with the SDK's own retries switched off, so that
+ * exactly one policy decides: idempotent calls are retried (see retry.ts), non-idempotent ones are
+ * attempted once. Every failure leaves as an AppError or UpstreamAbortedError.
+ */
+export class Upstream {
+  readonly sdk: RunwayML;
+
+  constructor(readonly options: UpstreamOptions) {
+    this.sdk = new RunwayML({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: 0,
+      timeout: options.attemptTimeoutMs,
+      logLevel: 'off',
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  get baseURL(): string {
+    return this.options.baseURL.replace(/\/+$/, '');
+  }
+
+  get fetch(): typeof fetch {
+    return this.options.fetch ?? globalThis.fetch;
+  }
+
+  /** An idempotent call (GET, DELETE, PATCH of a whole value): retried on transient failures. */
+  idempotent<T>(op: string, run: (ctx: AttemptContext) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    return this.guard(op, options, () =>
+      withRetry(() => this.attempt(op, run, options), {
+        policy: this.options.retry,
+        signal: options.signal,
+        deadline: options.deadline,
+        onRetry: (err, attempt, waitMs) =>
+          this.options.logger.warn({ op, attempt, status: upstreamStatus(err), waitMs, upstream: upstreamText(err) }, 'retrying upstream call'),
+      }),
+    );
+  }
+
+  /** A call that must not be repeated (session create, consume): one attempt only. */
+  once<T>(op: string, run: (ctx: AttemptContext) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    return this.guard(op, options, () => this.attempt(op, run, options));
+  }
+
+  private async guard<T>(op: string, options: CallOptions, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (err) {
+      if (options.signal?.aborted) throw new UpstreamAbortedError(options.signal.reason);
+      const status = upstreamStatus(err);
+      this.options.logger.warn({ op, status, upstream: upstreamText(err) }, 'upstream call failed');
+      throw toAppError(err, options.what ?? op);
+    }
+  }
+
+  private async attempt<T>(op: string, run: (ctx: AttemptContext) => Promise<T>, options: CallOptions): Promise<T> {
+    const left = options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - Date.now();
+    const timeout = Math.max(1, Math.min(this.options.attemptTimeoutMs, left));
+    const signal = options.signal ?? new AbortController().signal;
+    const started = performance.now();
+    try {
+      const result = await run({ signal, timeout });
+      this.options.onAttempt?.(op, 'ok', performance.now() - started);
+      return result;
+    } catch (err) {
+      const status = upstreamStatus(err);
+      const label = status ? String(status) : err instanceof RunwayML.APIUserAbortError ? 'aborted' : 'network';
+      this.options.onAttempt?.(op, label, performance.now() - started);
+      throw err;
+    }
+  }
+}
