@@ -1,0 +1,79 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Config } from './config';
+import { anonymousIdentity, requestId } from './http/context';
+import { corsAllowlist } from './http/cors';
+import { errorHandler, notFound } from './http/errors';
+import { requestLogger } from './http/logging';
+import type { Logger } from './logger';
+import { healthRouter } from './ops/health';
+import { DEFAULT_RETRY_POLICY } from './runway/retry';
+import { RealtimeSessionsApi } from './runway/sessions';
+import { Upstream } from './runway/upstream';
+import { SessionOrchestrator, type SessionObserver } from './sessions/orchestrator';
+import { MemorySessionRegistry, type SessionRegistry } from './sessions/registry';
+import { sessionsRouter } from './sessions/router';
+
+export interface BrokerOptions {
+  config: Config;
+  logger: Logger;
+  /** Where Runway is: the real API or an emulator. */
+  upstream: { baseURL: string; apiKey: string };
+  observer?: SessionObserver;
+  fetch?: typeof fetch;
+}
+
+export interface Broker {
+  app: Express;
+  orchestrator: SessionOrchestrator;
+  registry: SessionRegistry;
+  upstream: Upstream;
+  /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** Assembles the broker. No listening, no signals: main.ts does that, tests use the app directly. */
+export function createBroker({ config, logger, upstream: target, observer, fetch }: BrokerOptions): Broker {
+  const upstream = new Upstream({
+    apiKey: target.apiKey,
+    baseURL: target.baseURL,
+    attemptTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    retry: { ...DEFAULT_RETRY_POLICY, retries: config.UPSTREAM_MAX_RETRIES },
+    logger: logger.child({ component: 'upstream' }),
+    fetch,
+  });
+  const sessions = new RealtimeSessionsApi(upstream);
+  const registry = new MemorySessionRegistry(config.SESSION_RECORD_TTL_S * 1000);
+  const orchestrator = new SessionOrchestrator({
+    sessions,
+    registry,
+    logger: logger.child({ component: 'sessions' }),
+    readyTimeoutMs: config.SESSION_READY_TIMEOUT_MS,
+    expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
+    observer,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY_HOPS);
+  app.use(requestId);
+  app.use(requestLogger(logger));
+  app.use(helmet());
+  app.use(healthRouter({ draining: () => orchestrator.isDraining }));
+  app.use(corsAllowlist(config.CORS_ORIGINS));
+  app.use(anonymousIdentity);
+  app.use(sessionsRouter({ config, orchestrator, registry, sessions, logger }));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+
+  return {
+    app,
+    orchestrator,
+    registry,
+    upstream,
+    async shutdown(graceMs) {
+      await orchestrator.drain(graceMs);
+      await registry.close();
+    },
+  };
+}

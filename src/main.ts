@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createBroker } from './app';
+import { ConfigError, describeConfig, loadConfig, type Config } from './config';
+import { startEmulator, type EmulatorHandle } from './emulator';
+import { createLogger, type Logger } from './logger';
+
+async function main(): Promise<void> {
+  const config = loadOrExit();
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
+  logger.info({ config: describeConfig(config) }, 'starting characters-broker');
+
+  const emulator = config.upstreamMode === 'emulator' ? await startEmbeddedEmulator(config, logger) : undefined;
+  const upstream = emulator
+    ? { baseURL: emulator.url, apiKey: emulator.apiKey ?? 'emulator' }
+    : { baseURL: config.RUNWAYML_BASE_URL, apiKey: config.RUNWAYML_API_SECRET as string };
+
+  const broker = createBroker({ config, logger, upstream });
+  const server = await listen(broker.app, config);
+  logger.info({ port: config.PORT, host: config.HOST, upstream: emulator ? 'embedded emulator' : upstream.baseURL }, 'broker listening');
+
+  onShutdownSignal(logger, config, async () => {
+    server.close();
+    await broker.shutdown(config.SHUTDOWN_GRACE_MS);
+    server.closeAllConnections();
+    await emulator?.close();
+  });
+}
+
+function loadOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`characters-broker: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+async function startEmbeddedEmulator(config: Config, logger: Logger): Promise<EmulatorHandle> {
+  const apiKey = `emu_${randomBytes(16).toString('hex')}`;
+  const emulator = await startEmulator({
+    port: config.EMULATOR_EMBEDDED_PORT,
+    settings: { apiKey },
+    logger: logger.child({ component: 'emulator' }),
+  });
+  const banner = [
+    '',
+    '==================================================================',
+    '  NO RUNWAY KEY: running on the built-in Runway EMULATOR.',
+    '  No real Runway calls are made; avatars have no video or voice.',
+    '  Set RUNWAYML_API_SECRET to use the real Runway API.',
+    `  Emulator: ${emulator.url} (control API under /__emulator/)`,
+    '==================================================================',
+    '',
+  ].join('\n');
+  process.stderr.write(banner);
+  logger.warn({ emulator: emulator.url }, 'running on the built-in Runway emulator; no real Runway calls are made');
+  return emulator;
+}
+
+function listen(app: import('express').Express, config: Config): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(server)));
+    server.on('error', reject);
+  });
+}
+
+/** SIGTERM/SIGINT: drain gracefully, with a hard timer as backstop. Errors are handled in one place. */
+function onShutdownSignal(logger: Logger, config: Config, stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down');
+    const backstop = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 5000);
+    backstop.unref();
+    stop().then(
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; shutting down');
+    shutdown('uncaughtException');
+  });
+}
+
+void main();

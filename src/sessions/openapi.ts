@@ -1,0 +1,58 @@
+import { errorResponses, type OpenAPIRegistry } from '../http/openapi';
+import { createSessionBody, createSessionQuery, credentialsResponse, sessionIdParams, sessionKeyResponse, sessionStatusResponse } from './schemas';
+
+export function registerSessionRoutes(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/api/avatar/session',
+    tags: ['Sessions'],
+    summary: 'Start an avatar session and get one-time WebRTC credentials',
+    description:
+      'Drop-in for `<AvatarCall connectUrl>`: creates the Runway session, waits until READY, consumes the one-time credentials ' +
+      'and returns them. Every call starts a fresh session; credentials are never cached or replayed. If the session cannot ' +
+      'be delivered (timeout, client disconnect, failure) it is cancelled upstream.',
+    request: {
+      query: createSessionQuery,
+      body: { required: true, content: { 'application/json': { schema: createSessionBody, example: { avatarId: 'music-superstar' } } } },
+    },
+    responses: {
+      200: {
+        description: 'Credentials (default), or with `?shape=sessionKey` (opt-in) the unconsumed key. Sent with `Cache-Control: no-store`.',
+        content: { 'application/json': { schema: credentialsResponse.or(sessionKeyResponse) } },
+      },
+      ...errorResponses(
+        'INVALID_REQUEST',
+        'CORS_ORIGIN_DENIED',
+        'AVATAR_NOT_FOUND',
+        'NOT_FOUND',
+        'PAYLOAD_TOO_LARGE',
+        'UPSTREAM_REJECTED',
+        'UPSTREAM_RATE_LIMITED',
+        'SESSION_FAILED',
+        'UPSTREAM_ERROR',
+        'UPSTREAM_UNAVAILABLE',
+        'SHUTTING_DOWN',
+        'SESSION_TIMEOUT',
+      ),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/avatar/session/{id}',
+    tags: ['Sessions'],
+    summary: "A session's status (never its credentials)",
+    request: { params: sessionIdParams },
+    responses: {
+      200: { description: 'Non-secret facts about the session.', content: { 'application/json': { schema: sessionStatusResponse } } },
+      ...errorResponses('INVALID_REQUEST', 'NOT_FOUND'),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/avatar/session/{id}',
+    tags: ['Sessions'],
+    summary: 'Cancel a session (ends the call if it is running)',
+    request: { params: sessionIdParams },
+    responses: { 204: { description: 'Cancelled (also when it had already ended).' }, ...errorResponses('INVALID_REQUEST', 'NOT_FOUND') },
+  });
+}

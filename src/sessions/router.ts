@@ -1,0 +1,103 @@
+import express, { Router } from 'express';
+import type { Config } from '../config';
+import { AppError } from '../errors';
+import { clientSignal } from '../http/context';
+import { parse } from '../http/validate';
+import type { Logger } from '../logger';
+import type { RealtimeSessionsApi } from '../runway/sessions';
+import type { Delivery, SessionOrchestrator } from './orchestrator';
+import { planSession } from './plan';
+import type { SessionRecord, SessionRegistry } from './registry';
+import { createSessionBody, createSessionQuery, sessionIdParams } from './schemas';
+
+export interface SessionsRouterDeps {
+  config: Config;
+  orchestrator: SessionOrchestrator;
+  registry: SessionRegistry;
+  sessions: RealtimeSessionsApi;
+  logger: Logger;
+}
+
+export function sessionsRouter({ config, orchestrator, registry, sessions, logger }: SessionsRouterDeps): Router {
+  const router = Router();
+  router.use(express.json({ limit: config.JSON_BODY_LIMIT }));
+
+  router.post('/api/avatar/session', async (req, res) => {
+    const { shape = 'credentials' } = parse(createSessionQuery, req.query, 'query');
+    if (shape === 'sessionKey' && !config.SESSION_KEY_SHAPE_ENABLED) {
+      throw new AppError('INVALID_REQUEST', 'The sessionKey response shape is disabled on this broker (SESSION_KEY_SHAPE_ENABLED).');
+    }
+    const body = parse(createSessionBody, req.body, 'session request');
+    const plan = planSession(body, shape, req.client.id, config);
+    const signal = clientSignal(res);
+    const delivery = await orchestrator.start(plan, signal);
+    deliverOnce(res, signal, delivery, () => orchestrator.abandon(delivery.sessionId));
+  });
+
+  router.get('/api/avatar/session/:id', async (req, res) => {
+    const record = await ownedRecord(registry, req.params.id, req.client.id);
+    const upstreamStatus = await liveStatus(sessions, record, logger);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(statusView(record, upstreamStatus));
+  });
+
+  router.delete('/api/avatar/session/:id', async (req, res) => {
+    const record = await ownedRecord(registry, req.params.id, req.client.id);
+    if (record.status !== 'cancelled') await orchestrator.cancel(record.id);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/**
+ * Writes the credentials to this one response and nowhere else. If the client is already gone, or
+ * the response never finishes, nobody will join the session, so it is cancelled rather than leaked.
+ */
+function deliverOnce(res: express.Response, signal: AbortSignal, delivery: Delivery, abandon: () => void): void {
+  if (signal.aborted) return abandon();
+  res.on('close', () => {
+    if (!res.writableFinished) abandon();
+  });
+  res.setHeader('Cache-Control', 'no-store');
+  const { shape, ...body } = delivery;
+  void shape;
+  res.status(200).json(body);
+}
+
+/** Others' sessions answer 404, not 403: existence is not revealed. */
+async function ownedRecord(registry: SessionRegistry, rawId: string, owner: string): Promise<SessionRecord> {
+  const { id } = parse(sessionIdParams, { id: rawId }, 'session id');
+  const record = await registry.get(id.toLowerCase());
+  if (!record || record.owner !== owner) throw new AppError('NOT_FOUND', 'No such session.');
+  return record;
+}
+
+/** Runway's current status, without ever passing on the READY variant's sessionKey. */
+async function liveStatus(sessions: RealtimeSessionsApi, record: SessionRecord, logger: Logger): Promise<string | null> {
+  if (record.status === 'failed' || record.status === 'timed_out') return null;
+  try {
+    const upstream = await sessions.retrieve(record.id, { deadline: Date.now() + 3000 });
+    return upstream.status;
+  } catch (err) {
+    logger.debug({ sessionId: record.id, err }, 'live status unavailable');
+    return null;
+  }
+}
+
+function statusView(record: SessionRecord, upstreamStatus: string | null) {
+  return {
+    sessionId: record.id,
+    status: record.status,
+    upstreamStatus,
+    avatar: record.avatar,
+    shape: record.shape,
+    maxDuration: record.maxDuration,
+    createdAt: record.createdAt,
+    readyAt: record.readyAt ?? null,
+    deliveredAt: record.deliveredAt ?? null,
+    endedAt: record.endedAt ?? null,
+    expiresAt: record.expiresAt ?? null,
+    failureCode: record.failureCode ?? null,
+  };
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { PRESET_AVATAR_IDS } from '../runway/presets';
+
+// These schemas validate requests and generate the OpenAPI document: one source of truth.
+
+export const createSessionBody = z
+  .object({
+    avatarId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .meta({
+        description: `A Runway preset avatar id (${PRESET_AVATAR_IDS.join(', ')}) or a custom avatar UUID.`,
+        example: 'music-superstar',
+      }),
+    avatarType: z
+      .enum(['runway-preset', 'custom'])
+      .optional()
+      .meta({ description: 'Optional: say explicitly whether avatarId is a preset or a custom avatar.' }),
+    maxDuration: z
+      .number()
+      .int()
+      .min(10)
+      .max(1800)
+      .optional()
+      .meta({ description: 'Requested session length in seconds; clamped to the broker\'s cap (default 300).' }),
+    personality: z
+      .string()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .meta({ description: 'Per-session personality. Custom avatars only, and only when the broker allows overrides.' }),
+    startScript: z
+      .string()
+      .min(1)
+      .max(2_000)
+      .optional()
+      .meta({ description: 'Per-session opening line. Custom avatars only, and only when the broker allows overrides.' }),
+  })
+  .meta({ id: 'CreateSessionRequest', description: 'What <AvatarCall connectUrl> sends is just {avatarId}; the rest is optional.' });
+
+export type CreateSessionBody = z.infer<typeof createSessionBody>;
+
+export const createSessionQuery = z
+  .object({
+    shape: z
+      .enum(['credentials', 'sessionKey'])
+      .optional()
+      .meta({ description: 'credentials (default): consumed LiveKit credentials. sessionKey: unconsumed key for @runwayml/avatars (opt-in).' }),
+  })
+  .meta({ description: 'Unknown query parameters (such as an ?attempt= nonce) are ignored.' });
+
+export const credentialsResponse = z
+  .object({
+    sessionId: z.uuid(),
+    serverUrl: z.string().meta({ example: 'wss://example.livekit.cloud' }),
+    token: z.string().meta({ description: 'One-time LiveKit access token. Never stored or shown again by the broker.' }),
+    roomName: z.string(),
+    expiresAt: z.iso.datetime().meta({ description: 'When the call ends at the latest (delivery time + maxDuration).' }),
+    maxDuration: z.number().int().meta({ description: 'Applied session length in seconds, after clamping.' }),
+  })
+  .meta({ id: 'SessionCredentials' });
+
+export const sessionKeyResponse = z
+  .object({
+    sessionId: z.uuid(),
+    sessionKey: z.string().meta({ description: 'One-time key; the browser consumes it with Runway directly.' }),
+    expiresAt: z.iso.datetime().meta({ description: 'When the sessionKey stops working if not consumed.' }),
+  })
+  .meta({ id: 'SessionKey' });
+
+export const sessionIdParams = z.object({ id: z.uuid({ message: 'Session ids are UUIDs.' }) });
+
+export const sessionStatusResponse = z
+  .object({
+    sessionId: z.uuid(),
+    status: z.enum(['starting', 'queued', 'provisioning', 'delivered', 'failed', 'timed_out', 'cancelled']),
+    upstreamStatus: z.enum(['NOT_READY', 'READY', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']).nullable().meta({
+      description: 'Runway\'s own status when it could be fetched; null otherwise.',
+    }),
+    avatar: z.object({ type: z.enum(['runway-preset', 'custom']), id: z.string() }),
+    shape: z.enum(['credentials', 'sessionKey']),
+    maxDuration: z.number().int(),
+    createdAt: z.iso.datetime(),
+    readyAt: z.iso.datetime().nullable(),
+    deliveredAt: z.iso.datetime().nullable(),
+    endedAt: z.iso.datetime().nullable(),
+    expiresAt: z.iso.datetime().nullable(),
+    failureCode: z.string().nullable(),
+  })
+  .meta({ id: 'SessionStatus' });
