@@ -1,7 +1,8 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config';
-import { anonymousIdentity, requestId } from './http/context';
+import { adminKeys, authenticate } from './http/auth';
+import { requestId } from './http/context';
 import { corsAllowlist } from './http/cors';
 import { errorHandler, notFound } from './http/errors';
 import { requestLogger } from './http/logging';
@@ -61,7 +62,7 @@ export function createBroker({ config, logger, upstream: target, observer, fetch
   app.use(helmet());
   app.use(healthRouter({ draining: () => orchestrator.isDraining }));
   app.use(corsAllowlist(config.CORS_ORIGINS));
-  app.use(anonymousIdentity);
+  app.use(authenticate(adminKeys(config.ADMIN_API_KEYS)));
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, logger }));
   app.use(notFound);
   app.use(errorHandler(logger));

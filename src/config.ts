@@ -43,6 +43,7 @@ export const SETTINGS = {
   CORS_ORIGINS: { schema: list, default: '', doc: 'comma-separated browser origins allowed to call the broker cross-origin (empty = same-origin only)' },
   TRUST_PROXY_HOPS: { schema: int(0, 10), default: '0', doc: 'number of reverse proxies in front of the broker (never "true")' },
   JSON_BODY_LIMIT: { schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 16kb'), default: '16kb', doc: 'maximum JSON body on session routes' },
+  ADMIN_API_KEYS: { schema: list, default: '', secret: true, doc: 'comma-separated admin API keys, each `name:key` or a bare key; required for the management routes' },
   SHUTDOWN_GRACE_MS: { schema: int(0, 600_000), default: '10000', doc: 'how long shutdown waits for in-flight sessions before cancelling them' },
 } satisfies Record<string, Setting>;
 
@@ -99,7 +100,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   const shown: Record<string, unknown> = { upstreamMode: config.upstreamMode };
   for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
     const value = (config as Record<string, unknown>)[name];
-    shown[name] = setting.secret && value !== undefined ? mask(String(value)) : value;
+    shown[name] = !setting.secret || value === undefined ? value : Array.isArray(value) ? value.map(() => '[masked]') : mask(String(value));
   }
   return shown;
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { ipKeyGenerator } from 'express-rate-limit';
+import type { Scope } from './auth';
 
 export interface ClientIdentity {
   /** Stable identity used for ownership and limits. Never a secret. */
   id: string;
   kind: 'anonymous' | 'api-key' | 'jwt';
+  scopes: Scope[];
 }
 
 declare global {
@@ -25,15 +26,6 @@ export const requestId: RequestHandler = (req, res, next) => {
   const incoming = req.get('x-request-id');
   req.id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader('X-Request-Id', req.id);
-  next();
-};
-
-/**
- * Until callers authenticate, a client is identified by its network address (IPv6 grouped by /56 so
- * one host cannot mint endless identities).
- */
-export const anonymousIdentity: RequestHandler = (req, _res, next) => {
-  req.client ??= { id: `anon:${ipKeyGenerator(req.ip ?? 'unknown')}`, kind: 'anonymous' };
   next();
 };
 
