@@ -166,8 +166,9 @@ export class SessionStore {
       conversationDeleted: false,
       timer: null,
     };
+    const slotFree = this.active() < settings.concurrencyLimit; // counted before s joins the map
     this.sessions.set(id, s);
-    if (this.active() < settings.concurrencyLimit) this.provision(s);
+    if (slotFree) this.provision(s);
     else s.queued = true;
     return s;
   }
