@@ -23,11 +23,11 @@ export function sdk(em: EmulatorHandle, options: { maxRetries?: number; timeout?
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns a truthy value or the time runs out. */
-export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs = 2000, everyMs = 5): Promise<T> {
+export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs = 2000, everyMs = 5): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > until) throw new Error('waitFor: timed out');
     await sleep(everyMs);
   }

@@ -170,7 +170,7 @@ describe('pagination', () => {
     expect(first.hasNextPage()).toBe(true);
     const raw = await fetch(`${em.url}/v1/documents?limit=3&sort=createdAt&order=asc&cursor=${first.nextCursor}`, {
       headers: { authorization: 'Bearer key_test', 'x-runway-version': '2024-11-06' },
-    }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<{ data: unknown[]; hasMore: boolean }>);
     expect(raw.data).toHaveLength(3);
     expect(raw.hasMore).toBe(true);
     const last = await (await first.getNextPage()).getNextPage();
@@ -247,8 +247,8 @@ describe('uploads', () => {
     const png = Buffer.from('89504e470d0a1a0a', 'hex');
     const { uri } = await client.uploads.createEphemeral({ file: await toFile(png, 'face.png'), fileMetadata: '{"a":1}' });
     expect(uri).toMatch(/^runway:\/\/uploads\/[0-9a-f-]{36}\/face\.png$/);
-    const stored = await fetch(`${em.url}/__emulator/uploads`).then((r) => r.json());
-    expect(stored.uploads[0].received).toMatchObject({ size: png.length, metadata: '{"a":1}' });
+    const stored = (await fetch(`${em.url}/__emulator/uploads`).then((r) => r.json())) as { uploads: { received: unknown }[] };
+    expect(stored.uploads[0]?.received).toMatchObject({ size: png.length, metadata: '{"a":1}' });
 
     const avatar = await client.avatars.create({ name: 'U', personality: 'p', referenceImage: uri, voice: { type: 'runway-live-preset', presetId: 'mia' } });
     expect(avatar.status).toBe('PROCESSING');

@@ -283,7 +283,7 @@ describe('avatars in sessions', () => {
   test('knowledgeTokenLimit enforced → 400; null → accepted', async () => {
     await boot({ knowledgeTokenLimit: 100 });
     const big = await client.documents.create({ name: 'big', content: 'x'.repeat(1000) });
-    const body = { name: 'K', personality: 'p', referenceImage: 'https://example.com/k.png', voice: { type: 'runway-live-preset', presetId: 'sam' }, documentIds: [big.id] } as const;
+    const body = { name: 'K', personality: 'p', referenceImage: 'https://example.com/k.png', voice: { type: 'runway-live-preset' as const, presetId: 'sam' as const }, documentIds: [big.id] };
     const err = await client.avatars.create(body).catch((e) => e);
     expect(err).toBeInstanceOf(RunwayML.BadRequestError);
     expect(err.error.error).toMatch(/knowledge limit/);
