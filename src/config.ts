@@ -43,6 +43,10 @@ export const SETTINGS = {
   CORS_ORIGINS: { schema: list, default: '', doc: 'comma-separated browser origins allowed to call the broker cross-origin (empty = same-origin only)' },
   TRUST_PROXY_HOPS: { schema: int(0, 10), default: '0', doc: 'number of reverse proxies in front of the broker (never "true")' },
   JSON_BODY_LIMIT: { schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 16kb'), default: '16kb', doc: 'maximum JSON body on session routes' },
+  AVATAR_JSON_BODY_LIMIT: { schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 6mb'), default: '6mb', doc: 'maximum JSON body on /api/avatars (a data: URI reference image alone may be 5 MB)' },
+  MANAGEMENT_JSON_BODY_LIMIT: { schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb'), default: '1mb', doc: 'maximum JSON body on the other management routes (a document holds up to 200,000 characters)' },
+  AVATAR_IMAGE_MAX_BYTES: { schema: int(1024, 200 * 1024 * 1024), default: '10485760', doc: 'largest reference image accepted as a multipart upload, in bytes (held in memory while it is forwarded)' },
+  KNOWLEDGE_TOKEN_BUDGET: { schema: int(1, 10_000_000), default: '50000', doc: "knowledge tokens allowed per avatar, checked before attaching (Runway's published limit is 50,000)" },
   ADMIN_API_KEYS: { schema: list, default: '', secret: true, doc: 'comma-separated admin API keys, each `name:key` or a bare key; required for the management routes' },
   SHUTDOWN_GRACE_MS: { schema: int(0, 600_000), default: '10000', doc: 'how long shutdown waits for in-flight sessions before cancelling them' },
 } satisfies Record<string, Setting>;

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import { AppError, type Issue } from '../errors';
 
@@ -17,3 +18,10 @@ function summary(issues: Issue[]): string {
   const head = first ? `${first.path}: ${first.message}` : 'unknown problem';
   return issues.length > 1 ? `${head} (and ${issues.length - 1} more)` : head;
 }
+
+/** A body that is present but not JSON gets a precise 415 instead of a confusing "field required". */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json.');
+  next();
+};

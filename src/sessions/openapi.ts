@@ -26,6 +26,7 @@ export function registerSessionRoutes(registry: OpenAPIRegistry): void {
         'AVATAR_NOT_FOUND',
         'NOT_FOUND',
         'PAYLOAD_TOO_LARGE',
+        'UNSUPPORTED_MEDIA_TYPE',
         'UPSTREAM_REJECTED',
         'UPSTREAM_RATE_LIMITED',
         'SESSION_FAILED',

@@ -120,8 +120,12 @@ export class SessionOrchestrator {
   private async create(attempt: Attempt): Promise<string> {
     const { plan } = attempt;
     const { id } = await this.options.sessions.create(plan.params).catch((err: unknown) => {
-      // On create, "no such resource" can only mean the avatar.
+      // On create, "no such resource" can only mean the avatar; Runway may also answer 400 for a custom
+      // avatar that is unknown or still processing.
       if (err instanceof AppError && err.code === 'NOT_FOUND') throw new AppError('AVATAR_NOT_FOUND', undefined, { cause: err });
+      if (err instanceof AppError && err.code === 'UPSTREAM_REJECTED' && plan.avatar.type === 'custom') {
+        throw new AppError('UPSTREAM_REJECTED', 'Runway rejected the session; check that the custom avatar exists and is READY.', { cause: err });
+      }
       throw err;
     });
     attempt.sessionId = id;

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { clientSignal } from '../http/context';
-import { parse } from '../http/validate';
+import { parse, requireJsonBody } from '../http/validate';
 import type { Logger } from '../logger';
 import type { RealtimeSessionsApi } from '../runway/sessions';
 import type { Delivery, SessionOrchestrator } from './orchestrator';
@@ -22,7 +22,7 @@ export function sessionsRouter({ config, orchestrator, registry, sessions, logge
   const router = Router();
   router.use(express.json({ limit: config.JSON_BODY_LIMIT }));
 
-  router.post('/api/avatar/session', async (req, res) => {
+  router.post('/api/avatar/session', requireJsonBody, async (req, res) => {
     const { shape = 'credentials' } = parse(createSessionQuery, req.query, 'query');
     if (shape === 'sessionKey' && !config.SESSION_KEY_SHAPE_ENABLED) {
       throw new AppError('INVALID_REQUEST', 'The sessionKey response shape is disabled on this broker (SESSION_KEY_SHAPE_ENABLED).');

@@ -1,0 +1,65 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBroker, type Broker } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { startEmulator, type EmulatorHandle, type EmulatorSettings } from '../../src/emulator';
+import { capturingLogger } from './silent-logger';
+
+export const EMULATOR_KEY = 'key_test_emulator_secret_0123456789';
+
+export interface Harness {
+  broker: Broker;
+  emulator: EmulatorHandle;
+  app: Broker['app'];
+  logs: ReturnType<typeof capturingLogger>;
+  /** Listens on a loopback port (for tests that need a real socket) and returns its origin. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A real broker wired to a real emulator, as in production but on loopback. */
+export async function startHarness(
+  env: Record<string, string> = {},
+  settings: Partial<EmulatorSettings> = {},
+): Promise<Harness> {
+  const emulator = await startEmulator({
+    settings: { apiKey: EMULATOR_KEY, readiness: { kind: 'fixed', ms: 50 }, concurrencyLimit: 1000, avatarProcessingMs: 0, ...settings },
+  });
+  const logs = capturingLogger('debug');
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', RUNWAY_MODE: 'emulator', ...env });
+  const broker = createBroker({ config, logger: logs.logger, upstream: { baseURL: emulator.url, apiKey: EMULATOR_KEY } });
+  let server: Server | undefined;
+  return {
+    broker,
+    emulator,
+    app: broker.app,
+    logs,
+    listen: () =>
+      new Promise((resolve) => {
+        server = broker.app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`));
+      }),
+    async close() {
+      await broker.shutdown(0);
+      if (server) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server!.close(resolve));
+      }
+      await emulator.close();
+    },
+  };
+}
+
+/** Polls until the predicate holds (the broker cancels in the background). */
+export async function eventually(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export const sessionOf = (emulator: EmulatorHandle, id: string) => {
+  const found = emulator.ledger().sessions.find((s) => s.id === id);
+  if (!found) throw new Error(`emulator never saw session ${id}`);
+  return found;
+};
