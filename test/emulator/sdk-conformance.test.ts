@@ -41,7 +41,7 @@ describe('realtimeSessions', () => {
   });
 
   test('consume → RUNNING → COMPLETED with duration (time-scaled)', async () => {
-    const id = await createSession(client, { maxDuration: 60 });
+    const id = await createSession(client, { maxDuration: 600 }); // capped to 300 s → 300 ms at scale 0.001
     const key = await waitReady(client, id);
     const res = await consume(em, id, key);
     expect(res.status).toBe(200);
@@ -51,7 +51,7 @@ describe('realtimeSessions', () => {
       const s = await client.realtimeSessions.retrieve(id);
       return s.status === 'COMPLETED' ? s : null;
     });
-    expect(done).toEqual({ id, createdAt: expect.any(String), status: 'COMPLETED', duration: 60 });
+    expect(done).toEqual({ id, createdAt: expect.any(String), status: 'COMPLETED', duration: 300 }); // capped by maxDurationCap
   });
 });
 

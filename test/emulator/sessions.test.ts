@@ -82,7 +82,7 @@ describe('failures and expiry', () => {
     ['FAILED', 'failed'],
     ['COMPLETED', 'ended'],
   ] as const)('a READY session never consumed expires to %s and counts as an orphan', async (expiredSessionStatus, conv) => {
-    await boot({ sessionKeyTtlMs: 30, expiredSessionStatus });
+    await boot({ sessionKeyTtlMs: 80, expiredSessionStatus });
     const id = await createSession(client);
     const key = await waitReady(client, id);
     await waitStatus(id, expiredSessionStatus);
@@ -98,10 +98,10 @@ describe('failures and expiry', () => {
   });
 
   test('consumeAfterExpiryStatus is configurable', async () => {
-    await boot({ sessionKeyTtlMs: 20, consumeAfterExpiryStatus: 401 });
+    await boot({ sessionKeyTtlMs: 80, consumeAfterExpiryStatus: 401 });
     const id = await createSession(client);
     const key = await waitReady(client, id);
-    await sleep(30);
+    await sleep(100);
     expect((await consume(em, id, key)).status).toBe(401);
   });
 });
@@ -154,7 +154,7 @@ describe('consume', () => {
   });
 
   test('connect_backend returns credentials with the API key once READY', async () => {
-    await boot();
+    await boot({ readiness: { kind: 'fixed', ms: 300 } });
     const id = await createSession(client);
     const early = await call(em, 'POST', `/v1/realtime_sessions/${id}/connect_backend`);
     expect(early.status).toBe(400);
@@ -180,15 +180,15 @@ describe('duration', () => {
     expect(em.ledger().sessions.map((s) => [s.requestedMaxDuration, s.maxDuration])).toEqual([[1800, 300], [1800, 1800]]);
   });
 
-  test('durationScale stretches real time: 10 s at scale 0.01 takes about 100 ms', async () => {
-    await boot({ durationScale: 0.01 });
+  test('durationScale stretches real time: 10 s at scale 0.02 takes about 200 ms', async () => {
+    await boot({ durationScale: 0.02 });
     const id = await createSession(client, { maxDuration: 10 });
     await consume(em, id, await waitReady(client, id));
     await sleep(50);
     expect(await statusOf(id)).toBe('RUNNING');
     await waitStatus(id, 'COMPLETED');
     const s = em.ledger().sessions[0]!;
-    expect(s.endedAt! - s.consumedAt!).toBeGreaterThanOrEqual(95);
+    expect(s.endedAt! - s.consumedAt!).toBeGreaterThanOrEqual(195);
   });
 });
 

@@ -2,7 +2,7 @@
 import { defaultSettings, envName, settingsFromEnv } from '../../src/emulator';
 import { mulberry32, Random } from '../../src/emulator/random';
 import { deepMerge, mergeSettings } from '../../src/emulator/settings';
-import { createSession, sdk, start } from './helpers';
+import { createSession, sdk, start, waitFor } from './helpers';
 
 test('mulberry32 is deterministic and in [0, 1)', () => {
   const a = mulberry32(7);
@@ -29,12 +29,12 @@ test.each([
   const em = await start({ readiness, concurrencyLimit: 20 });
   const client = sdk(em);
   for (let i = 0; i < 6; i++) await createSession(client);
-  await new Promise((r) => setTimeout(r, hi + 40));
+  await waitFor(() => em.ledger().sessions.every((s) => s.readyAt !== null));
   const delays = em.ledger().sessions.map((s) => s.readyAt! - s.createdAt);
   await em.close();
   for (const d of delays) {
     expect(d).toBeGreaterThanOrEqual(lo - 2);
-    expect(d).toBeLessThan(hi + 30);
+    expect(d).toBeLessThan(hi + 150); // timers may fire late on a busy machine
   }
   expect(new Set(delays).size).toBeGreaterThan(1);
 });
