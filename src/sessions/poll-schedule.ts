@@ -17,7 +17,7 @@ export interface PollTuning {
 }
 
 export const DEFAULT_POLL_TUNING: PollTuning = {
-  pollCostMs: 18,
+  pollCostMs: 20,
   firstPollMs: 150,
   minIntervalMs: 100,
   maxIntervalMs: 2500,

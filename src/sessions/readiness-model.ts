@@ -1,7 +1,8 @@
 // A running estimate of how long Runway takes to provision a session (time from the end of queueing
 // to READY), modelled as log-normal. It starts from a configured prior and follows observed sessions
 // with an exponentially weighted mean and variance of log(time), so the poller adapts when the
-// upstream gets faster or slower.
+// upstream gets faster or slower. Learning is deliberately slow (about the last 50 sessions): in a
+// burst the fastest sessions report first, and a quick learner would mistake them for the norm.
 
 const MIN_SIGMA = 0.2;
 const MAX_SIGMA = 1.2;
@@ -13,7 +14,7 @@ export class ReadinessModel {
   constructor(
     expectedMs: number,
     sigma = 0.5,
-    private readonly weight = 0.1,
+    private readonly weight = 0.02,
   ) {
     this.mu = Math.log(expectedMs);
     this.variance = sigma * sigma;

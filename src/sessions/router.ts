@@ -7,8 +7,9 @@ import type { Logger } from '../logger';
 import type { RealtimeSessionsApi } from '../runway/sessions';
 import type { Delivery, SessionOrchestrator } from './orchestrator';
 import { planSession } from './plan';
+import { ownedRecord } from './ownership';
 import type { SessionRecord, SessionRegistry } from './registry';
-import { createSessionBody, createSessionQuery, sessionIdParams } from './schemas';
+import { createSessionBody, createSessionQuery } from './schemas';
 
 export interface SessionsRouterDeps {
   config: Config;
@@ -63,14 +64,6 @@ function deliverOnce(res: express.Response, signal: AbortSignal, delivery: Deliv
   const { shape, ...body } = delivery;
   void shape;
   res.status(200).json(body);
-}
-
-/** Others' sessions answer 404, not 403: existence is not revealed. */
-async function ownedRecord(registry: SessionRegistry, rawId: string, owner: string): Promise<SessionRecord> {
-  const { id } = parse(sessionIdParams, { id: rawId }, 'session id');
-  const record = await registry.get(id.toLowerCase());
-  if (!record || record.owner !== owner) throw new AppError('NOT_FOUND', 'No such session.');
-  return record;
 }
 
 /** Runway's current status, without ever passing on the READY variant's sessionKey. */

@@ -48,7 +48,7 @@ describe('PollSchedule', () => {
 
   it('learns: after observing fast sessions it polls densely earlier', () => {
     const learned = model();
-    for (let i = 0; i < 60; i += 1) learned.observe(2000);
+    for (let i = 0; i < 200; i += 1) learned.observe(2000);
     expect(learned.medianMs).toBeLessThan(2500);
     const before = new PollSchedule(model()).nextDelay(2000, false);
     const after = new PollSchedule(learned).nextDelay(2000, false);
