@@ -8,6 +8,17 @@ import { errorHandler, notFound } from './http/errors';
 import { requestLogger } from './http/logging';
 import type { Logger } from './logger';
 import { healthRouter } from './ops/health';
+import { avatarsRouter } from './avatars/router';
+import { conversationsRouter } from './conversations/router';
+import { sessionConversationRouter } from './conversations/session-router';
+import { Knowledge } from './documents/knowledge';
+import { knowledgeRouter } from './documents/knowledge-router';
+import { documentsRouter } from './documents/router';
+import { presetsRouter } from './presets/router';
+import { AvatarsApi } from './runway/avatars';
+import { ConversationsApi } from './runway/conversations';
+import { DocumentsApi } from './runway/documents';
+import { UploadsApi } from './runway/uploads';
 import { DEFAULT_RETRY_POLICY } from './runway/retry';
 import { RealtimeSessionsApi } from './runway/sessions';
 import { Upstream } from './runway/upstream';
@@ -54,6 +65,12 @@ export function createBroker({ config, logger, upstream: target, observer, fetch
     observer,
   });
 
+  // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
+  const avatars = new AvatarsApi(upstream);
+  const documents = new DocumentsApi(upstream);
+  const conversations = new ConversationsApi(upstream);
+  const knowledge = new Knowledge({ avatars, documents, tokenBudget: config.KNOWLEDGE_TOKEN_BUDGET });
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
@@ -63,6 +80,15 @@ export function createBroker({ config, logger, upstream: target, observer, fetch
   app.use(healthRouter({ draining: () => orchestrator.isDraining }));
   app.use(corsAllowlist(config.CORS_ORIGINS));
   app.use(authenticate(adminKeys(config.ADMIN_API_KEYS)));
+  // Management routers go first: the sessions router parses every JSON body with its small limit,
+  // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
+  // admin check and body limits apply there only.
+  app.use('/api/avatars', knowledgeRouter({ config, knowledge }));
+  app.use('/api/avatars', avatarsRouter({ config, avatars, uploads: new UploadsApi(upstream), knowledge }));
+  app.use('/api/documents', documentsRouter({ config, documents, knowledge }));
+  app.use('/api/presets', presetsRouter());
+  app.use('/api/conversations', conversationsRouter({ conversations }));
+  app.use(sessionConversationRouter({ registry, conversations }));
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, logger }));
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -1,5 +1,9 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { stringify } from 'yaml';
+import { registerAvatarRoutes } from '../avatars/openapi';
+import { registerConversationRoutes } from '../conversations/openapi';
+import { registerDocumentRoutes } from '../documents/openapi';
+import { registerPresetRoutes } from '../presets/openapi';
 import { registerSessionRoutes } from '../sessions/openapi';
 
 // Each feature registers its own routes from the same zod schemas that validate its requests; this
@@ -7,7 +11,7 @@ import { registerSessionRoutes } from '../sessions/openapi';
 
 type Registrar = (registry: OpenAPIRegistry) => void;
 
-const FEATURES: Registrar[] = [registerSessionRoutes];
+const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes];
 
 export function buildOpenApiDocument(features: Registrar[] = FEATURES) {
   const registry = new OpenAPIRegistry();
@@ -23,7 +27,13 @@ export function buildOpenApiDocument(features: Registrar[] = FEATURES) {
       license: { name: 'UNLICENSED' },
     },
     servers: [{ url: '/', description: 'This broker' }],
-    tags: [{ name: 'Sessions', description: 'Start, inspect and cancel avatar sessions.' }],
+    tags: [
+      { name: 'Sessions', description: 'Start, inspect and cancel avatar sessions.' },
+      { name: 'Avatars', description: 'Manage custom avatars (admin key).' },
+      { name: 'Documents', description: 'Knowledge documents and attaching them to avatars within the token budget (admin key).' },
+      { name: 'Presets', description: 'Preset avatars and voices (admin key).' },
+      { name: 'Conversations', description: 'Conversation records, transcripts and recordings (admin key, or your own session).' },
+    ],
   });
 }
 

@@ -1,0 +1,54 @@
+import { Router, type Response } from 'express';
+import { requireScope } from '../http/auth';
+import { parse } from '../http/validate';
+import type { Conversation, ConversationsApi } from '../runway/conversations';
+import { toIso } from '../avatars/schemas';
+import { conversationIdParams, listConversationsQuery, transcriptQuery } from './schemas';
+import { transcriptJson, transcriptText } from './transcript';
+
+/** /api/conversations: Runway's record of each session, with transcript export. */
+export function conversationsRouter({ conversations }: { conversations: ConversationsApi }): Router {
+  const router = Router();
+  router.use(requireScope('admin'));
+
+  router.get('/', async (req, res) => {
+    const { avatarId, startDate, endDate, ...page } = parse(listConversationsQuery, req.query, 'query');
+    res.json(
+      await conversations.list({
+        ...page,
+        ...(avatarId !== undefined ? { avatar: avatarId } : {}),
+        ...(startDate !== undefined ? { startDate: toIso(startDate) } : {}),
+        ...(endDate !== undefined ? { endDate: toIso(endDate) } : {}),
+      }),
+    );
+  });
+
+  router.get('/:id', async (req, res) => {
+    const { id } = parse(conversationIdParams, req.params, 'conversation id');
+    sendConversation(res, await conversations.retrieve(id));
+  });
+
+  router.get('/:id/transcript', async (req, res) => {
+    const { id } = parse(conversationIdParams, req.params, 'conversation id');
+    const { format } = parse(transcriptQuery, req.query, 'query');
+    const conversation = await conversations.retrieve(id);
+    res.setHeader('Cache-Control', 'no-store');
+    res.attachment(`conversation-${conversation.id}.${format}`);
+    if (format === 'txt') res.type('text/plain; charset=utf-8').send(transcriptText(conversation));
+    else res.json(transcriptJson(conversation));
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const { id } = parse(conversationIdParams, req.params, 'conversation id');
+    await conversations.delete(id);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/** The recording URL is a short-lived signed link: never let a cache keep it. */
+export function sendConversation(res: Response, conversation: Conversation): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.json(conversation);
+}

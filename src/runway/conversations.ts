@@ -1,0 +1,48 @@
+import type {
+  AvatarConversationListParams,
+  AvatarConversationListResponse,
+  AvatarConversationRetrieveResponse,
+} from '@runwayml/sdk/resources/avatar-conversations';
+import { notFoundAs, toPage, type Page } from './avatars';
+import type { CallOptions, Upstream } from './upstream';
+
+export type Conversation = AvatarConversationRetrieveResponse;
+export type ConversationSummary = AvatarConversationListResponse;
+export type ConversationListQuery = AvatarConversationListParams;
+
+export const conversationNotFound = (id: string) => `Conversation ${id} does not exist.`;
+
+/** Runway's avatar conversations: one per realtime session, with the same id. */
+export class ConversationsApi {
+  constructor(private readonly upstream: Upstream) {}
+
+  async list(query: ConversationListQuery, options: CallOptions = {}): Promise<Page<ConversationSummary>> {
+    const page = await this.upstream.idempotent(
+      'conversations.list',
+      ({ signal, timeout }) => this.upstream.sdk.avatarConversations.list(query, { signal, timeout }),
+      { what: 'listing conversations', ...options },
+    );
+    return toPage(page);
+  }
+
+  /** Always asks Runway, so the recordingUrl in the answer is a fresh one. */
+  retrieve(id: string, options: CallOptions = {}): Promise<Conversation> {
+    const call = this.upstream.idempotent(
+      'conversations.retrieve',
+      ({ signal, timeout }) => this.upstream.sdk.avatarConversations.retrieve(id, { signal, timeout }),
+      { what: 'reading the conversation', ...options },
+    );
+    return notFoundAs(call, 'CONVERSATION_NOT_FOUND', conversationNotFound(id));
+  }
+
+  delete(id: string, options: CallOptions = {}): Promise<void> {
+    const call = this.upstream.idempotent(
+      'conversations.delete',
+      async ({ signal, timeout }) => {
+        await this.upstream.sdk.avatarConversations.delete(id, { signal, timeout });
+      },
+      { what: 'deleting the conversation', ...options },
+    );
+    return notFoundAs(call, 'CONVERSATION_NOT_FOUND', conversationNotFound(id));
+  }
+}

@@ -1,0 +1,23 @@
+import { toFile } from '@runwayml/sdk';
+import type { CallOptions, Upstream } from './upstream';
+
+/** Runway's ephemeral uploads: a file in, a `runway://` URI out, usable as an avatar's reference image. */
+export class UploadsApi {
+  constructor(private readonly upstream: Upstream) {}
+
+  /**
+   * Never retried: each attempt mints a new upload slot. The SDK needs a file name with a media
+   * extension, so callers pass one derived from the sniffed type, never the client's own name.
+   */
+  createEphemeral(data: Buffer, filename: string, options: CallOptions = {}): Promise<string> {
+    return this.upstream.once(
+      'uploads.createEphemeral',
+      async ({ signal, timeout }) => {
+        const file = await toFile(data, filename);
+        const { uri } = await this.upstream.sdk.uploads.createEphemeral({ file }, { signal, timeout });
+        return uri;
+      },
+      { what: 'uploading the image', ...options },
+    );
+  }
+}
