@@ -18,7 +18,7 @@ afterEach(() => em.close());
 
 describe('realtimeSessions', () => {
   test('create returns only {id}; retrieve walks NOT_READY → READY with exact fields', async () => {
-    em.updateSettings({ readiness: { kind: 'fixed', ms: 200 } }); // room for the first (cold) SDK call
+    em.updateSettings({ readiness: { kind: 'fixed', ms: 800 } }); // room for the first (cold) SDK call
     const created = await client.realtimeSessions.create({ model: 'gwm1_avatars', avatar: { type: 'runway-preset', presetId: 'cat-character' } });
     expect(keys(created)).toEqual(['id']);
     expect(created.id).toMatch(UUID);
@@ -117,6 +117,7 @@ describe('avatars', () => {
   });
 
   test('update of referenceImage while PROCESSING is a 409 ConflictError', async () => {
+    em.updateSettings({ avatarProcessingMs: 1000 });
     const created = await client.avatars.create({ name: 'A', personality: 'p', referenceImage: 'https://example.com/a.png', voice: { type: 'runway-live-preset', presetId: 'max' } });
     const err = await client.avatars.update(created.id, { referenceImage: 'https://example.com/b.png' }).catch((e) => e);
     expect(err).toBeInstanceOf(RunwayML.ConflictError);
@@ -137,6 +138,7 @@ describe('documents', () => {
       usedBy: [],
     });
     const second = await client.documents.create({ name: 'Policies', content: 'Be nice.' });
+    em.updateSettings({ avatarProcessingMs: 1000 }); // imageUrl stays null while PROCESSING
 
     await expect(client.documents.update(doc.id, { name: 'FAQ v2' })).resolves.toBeFalsy();
     expect((await client.documents.retrieve(doc.id)).name).toBe('FAQ v2');
@@ -271,6 +273,7 @@ describe('organization and voices', () => {
   });
 
   test('voices create → PROCESSING → READY with previewUrl; list, update, preview, delete', async () => {
+    em.updateSettings({ voiceProcessingMs: 300 });
     const { id } = await client.voices.create({ name: 'Calm', description: 'soft', from: { type: 'text', prompt: 'A calm and warm voice for support', model: 'eleven_multilingual_ttv_v2' } });
     expect(await client.voices.retrieve(id)).toEqual({ id, name: 'Calm', description: 'soft', createdAt: expect.stringMatching(ISO), status: 'PROCESSING' });
     await waitFor(async () => (await client.voices.retrieve(id)).status === 'READY');
