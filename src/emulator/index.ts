@@ -67,8 +67,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     get apiKey() {
       return core.settings.apiKey;
     },
-    settings: () => core.settings,
-    updateSettings: (patch) => core.updateSettings(patch),
+    // copies, so a caller cannot change settings behind the validator's back
+    settings: () => structuredClone(core.settings),
+    updateSettings: (patch) => structuredClone(core.updateSettings(patch)),
     addFault: (rule) => core.faults.add(rule),
     clearFaults: () => core.faults.clear(),
     ledger: () => core.ledger(),
