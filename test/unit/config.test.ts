@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, describeConfig, loadConfig, SETTINGS } from '../../src/config';
+import { ERROR_CODES } from '../../src/errors';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -50,5 +51,13 @@ describe('config', () => {
   it('.env.example documents every setting', () => {
     const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
     for (const name of Object.keys(SETTINGS)) expect(example).toMatch(new RegExp(`^#?\\s*${name}=`, 'm'));
+  });
+});
+
+describe('README', () => {
+  it('documents every setting and every error code', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const name of Object.keys(SETTINGS)) expect(readme).toContain(`\`${name}\``);
+    for (const code of Object.keys(ERROR_CODES)) expect(readme).toContain(`\`${code}\``);
   });
 });
