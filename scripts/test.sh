@@ -1,7 +1,8 @@
 #!/bin/sh
-# The whole test suite: type-check everything, then every jest project. Extra arguments go to jest.
+# The whole test suite: build, type-check everything, then every jest test. Extra arguments go to jest.
 set -e
 cd "$(dirname "$0")/.."
-sh scripts/prepare.sh --deps-only
+# prepare.sh installs dependencies when missing and builds dist/ (the process tests run dist/main.js).
+sh scripts/prepare.sh
 sh scripts/with-node.sh node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 sh scripts/with-node.sh node_modules/jest/bin/jest.js "$@"

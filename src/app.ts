@@ -7,7 +7,9 @@ import { corsAllowlist } from './http/cors';
 import { errorHandler, notFound } from './http/errors';
 import { requestLogger } from './http/logging';
 import type { Logger } from './logger';
-import { healthRouter } from './ops/health';
+import { healthRouter, metricsRouter } from './ops/health';
+import { createMetrics, type Metrics } from './ops/metrics';
+import { UpstreamHealth } from './ops/upstream-health';
 import { avatarsRouter } from './avatars/router';
 import { conversationsRouter } from './conversations/router';
 import { sessionConversationRouter } from './conversations/session-router';
@@ -22,7 +24,7 @@ import { UploadsApi } from './runway/uploads';
 import { DEFAULT_RETRY_POLICY } from './runway/retry';
 import { RealtimeSessionsApi } from './runway/sessions';
 import { Upstream } from './runway/upstream';
-import { SessionOrchestrator, type SessionObserver } from './sessions/orchestrator';
+import { SessionOrchestrator } from './sessions/orchestrator';
 import { MemorySessionRegistry, type SessionRegistry } from './sessions/registry';
 import { sessionsRouter } from './sessions/router';
 
@@ -31,7 +33,6 @@ export interface BrokerOptions {
   logger: Logger;
   /** Where Runway is: the real API or an emulator. */
   upstream: { baseURL: string; apiKey: string };
-  observer?: SessionObserver;
   fetch?: typeof fetch;
 }
 
@@ -40,18 +41,25 @@ export interface Broker {
   orchestrator: SessionOrchestrator;
   registry: SessionRegistry;
   upstream: Upstream;
+  metrics: Metrics;
   /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
   shutdown(graceMs: number): Promise<void>;
 }
 
 /** Assembles the broker. No listening, no signals: main.ts does that, tests use the app directly. */
-export function createBroker({ config, logger, upstream: target, observer, fetch }: BrokerOptions): Broker {
+export function createBroker({ config, logger, upstream: target, fetch }: BrokerOptions): Broker {
+  const metrics = createMetrics();
+  const upstreamHealth = new UpstreamHealth();
   const upstream = new Upstream({
     apiKey: target.apiKey,
     baseURL: target.baseURL,
     attemptTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     retry: { ...DEFAULT_RETRY_POLICY, retries: config.UPSTREAM_MAX_RETRIES },
     logger: logger.child({ component: 'upstream' }),
+    onAttempt: (op, status, ms) => {
+      metrics.upstreamAttempt(op, status, ms);
+      upstreamHealth.record(status);
+    },
     fetch,
   });
   const sessions = new RealtimeSessionsApi(upstream);
@@ -62,7 +70,7 @@ export function createBroker({ config, logger, upstream: target, observer, fetch
     logger: logger.child({ component: 'sessions' }),
     readyTimeoutMs: config.SESSION_READY_TIMEOUT_MS,
     expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
-    observer,
+    observer: metrics.observer,
   });
 
   // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
@@ -76,8 +84,11 @@ export function createBroker({ config, logger, upstream: target, observer, fetch
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.use(requestId);
   app.use(requestLogger(logger));
+  app.use(metrics.httpMiddleware);
   app.use(helmet());
-  app.use(healthRouter({ draining: () => orchestrator.isDraining }));
+  // Health and metrics sit before CORS, auth and limits: probes carry no credentials.
+  app.use(healthRouter({ draining: () => orchestrator.isDraining, upstream: () => upstreamHealth.status() }));
+  if (config.METRICS_PORT === 0) app.use(metricsRouter(metrics.registry));
   app.use(corsAllowlist(config.CORS_ORIGINS));
   app.use(authenticate(adminKeys(config.ADMIN_API_KEYS)));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
@@ -89,7 +100,7 @@ export function createBroker({ config, logger, upstream: target, observer, fetch
   app.use('/api/presets', presetsRouter());
   app.use('/api/conversations', conversationsRouter({ conversations }));
   app.use(sessionConversationRouter({ registry, conversations }));
-  app.use(sessionsRouter({ config, orchestrator, registry, sessions, logger }));
+  app.use(sessionsRouter({ config, orchestrator, registry, sessions, logger, onRejected: metrics.rejected }));
   app.use(notFound);
   app.use(errorHandler(logger));
 
@@ -98,6 +109,7 @@ export function createBroker({ config, logger, upstream: target, observer, fetch
     orchestrator,
     registry,
     upstream,
+    metrics,
     async shutdown(graceMs) {
       await orchestrator.drain(graceMs);
       await registry.close();

@@ -48,6 +48,7 @@ export const SETTINGS = {
   AVATAR_IMAGE_MAX_BYTES: { schema: int(1024, 200 * 1024 * 1024), default: '10485760', doc: 'largest reference image accepted as a multipart upload, in bytes (held in memory while it is forwarded)' },
   KNOWLEDGE_TOKEN_BUDGET: { schema: int(1, 10_000_000), default: '50000', doc: "knowledge tokens allowed per avatar, checked before attaching (Runway's published limit is 50,000)" },
   ADMIN_API_KEYS: { schema: list, default: '', secret: true, doc: 'comma-separated admin API keys, each `name:key` or a bare key; required for the management routes' },
+  METRICS_PORT: { schema: int(0, 65535), default: '0', doc: 'serve /metrics on this separate port (internal); 0 = on the main port' },
   SHUTDOWN_GRACE_MS: { schema: int(0, 600_000), default: '10000', doc: 'how long shutdown waits for in-flight sessions before cancelling them' },
 } satisfies Record<string, Setting>;
 

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import express from 'express';
 import { createBroker } from './app';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config';
 import { startEmulator, type EmulatorHandle } from './emulator';
 import { createLogger, type Logger } from './logger';
+import { metricsRouter } from './ops/health';
 
 async function main(): Promise<void> {
   const config = loadOrExit();
@@ -16,11 +18,13 @@ async function main(): Promise<void> {
     : { baseURL: config.RUNWAYML_BASE_URL, apiKey: config.RUNWAYML_API_SECRET as string };
 
   const broker = createBroker({ config, logger, upstream });
-  const server = await listen(broker.app, config);
+  const server = await listen(broker.app, config.PORT, config.HOST);
+  const metricsServer = config.METRICS_PORT ? await listen(metricsApp(broker), config.METRICS_PORT, config.HOST) : undefined;
   logger.info({ port: config.PORT, host: config.HOST, upstream: emulator ? 'embedded emulator' : upstream.baseURL }, 'broker listening');
 
   onShutdownSignal(logger, config, async () => {
     server.close();
+    metricsServer?.close();
     await broker.shutdown(config.SHUTDOWN_GRACE_MS);
     server.closeAllConnections();
     await emulator?.close();
@@ -61,9 +65,17 @@ async function startEmbeddedEmulator(config: Config, logger: Logger): Promise<Em
   return emulator;
 }
 
-function listen(app: import('express').Express, config: Config): Promise<Server> {
+/** /metrics alone, for an internal port that the load balancer does not expose. */
+function metricsApp(broker: ReturnType<typeof createBroker>): import('express').Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(metricsRouter(broker.metrics.registry));
+  return app;
+}
+
+function listen(app: import('express').Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(server)));
+    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
     server.on('error', reject);
   });
 }

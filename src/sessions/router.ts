@@ -17,19 +17,22 @@ export interface SessionsRouterDeps {
   registry: SessionRegistry;
   sessions: RealtimeSessionsApi;
   logger: Logger;
+  /** Counts requests refused before any upstream call. */
+  onRejected?: (code: string) => void;
 }
 
-export function sessionsRouter({ config, orchestrator, registry, sessions, logger }: SessionsRouterDeps): Router {
+export function sessionsRouter({ config, orchestrator, registry, sessions, logger, onRejected }: SessionsRouterDeps): Router {
   const router = Router();
   router.use(express.json({ limit: config.JSON_BODY_LIMIT }));
 
   router.post('/api/avatar/session', requireJsonBody, async (req, res) => {
-    const { shape = 'credentials' } = parse(createSessionQuery, req.query, 'query');
-    if (shape === 'sessionKey' && !config.SESSION_KEY_SHAPE_ENABLED) {
-      throw new AppError('INVALID_REQUEST', 'The sessionKey response shape is disabled on this broker (SESSION_KEY_SHAPE_ENABLED).');
-    }
-    const body = parse(createSessionBody, req.body, 'session request');
-    const plan = planSession(body, shape, req.client.id, config);
+    const plan = rejectionsCounted(onRejected, () => {
+      const { shape = 'credentials' } = parse(createSessionQuery, req.query, 'query');
+      if (shape === 'sessionKey' && !config.SESSION_KEY_SHAPE_ENABLED) {
+        throw new AppError('INVALID_REQUEST', 'The sessionKey response shape is disabled on this broker (SESSION_KEY_SHAPE_ENABLED).');
+      }
+      return planSession(parse(createSessionBody, req.body, 'session request'), shape, req.client.id, config);
+    });
     const signal = clientSignal(res);
     const delivery = await orchestrator.start(plan, signal);
     deliverOnce(res, signal, delivery, () => orchestrator.abandon(delivery.sessionId));
@@ -49,6 +52,15 @@ export function sessionsRouter({ config, orchestrator, registry, sessions, logge
   });
 
   return router;
+}
+
+function rejectionsCounted<T>(onRejected: ((code: string) => void) | undefined, decide: () => T): T {
+  try {
+    return decide();
+  } catch (err) {
+    if (err instanceof AppError) onRejected?.(err.code);
+    throw err;
+  }
 }
 
 /**

@@ -1,0 +1,65 @@
+import request from 'supertest';
+import { startHarness, type Harness } from '../support/harness';
+
+let h: Harness;
+afterEach(() => h?.close());
+
+describe('/metrics', () => {
+  it('counts sessions by outcome, upstream calls by operation, with bounded labels only', async () => {
+    h = await startHarness();
+    const ok = await request(h.app).post('/api/avatar/session').send({ avatarId: 'music-superstar' });
+    expect(ok.status).toBe(200);
+    await request(h.app).post('/api/avatar/session').send({ avatarId: 'nope' });
+    const res = await request(h.app).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    const text = res.text;
+    expect(text).toMatch(/broker_sessions_total\{outcome="delivered"\} 1/);
+    expect(text).toMatch(/broker_sessions_total\{outcome="rejected"\} 1/);
+    expect(text).toMatch(/broker_session_rejections_total\{code="INVALID_REQUEST"\} 1/);
+    expect(text).toMatch(/broker_upstream_requests_total\{op="sessions.create",status="ok"\} 1/);
+    expect(text).toMatch(/broker_upstream_requests_total\{op="sessions.consume",status="ok"\} 1/);
+    expect(text).toMatch(/broker_session_time_to_credentials_seconds_count 1/);
+    expect(text).toMatch(/broker_sessions_inflight 0/);
+    expect(text).toMatch(/broker_http_request_duration_seconds_count\{method="POST",route="\/api\/avatar\/session",status="200"\} 1/);
+    expect(text).toMatch(/process_cpu_user_seconds_total/);
+    // No ids or secrets in any label or value.
+    expect(text).not.toContain(ok.body.sessionId);
+    expect(text).not.toContain(ok.body.token);
+  });
+
+  it('counts orphan cancellations by reason', async () => {
+    h = await startHarness({ SESSION_READY_TIMEOUT_MS: '1000' }, { readiness: { kind: 'fixed', ms: 10_000 } });
+    expect((await request(h.app).post('/api/avatar/session').send({ avatarId: 'music-superstar' })).status).toBe(504);
+    await h.broker.orchestrator.drain(0); // waits for background cancels
+    const text = (await request(h.app).get('/metrics')).text;
+    expect(text).toMatch(/broker_orphan_cancellations_total\{reason="timeout",result="cancelled"\} 1/);
+    expect(text).toMatch(/broker_sessions_total\{outcome="timeout"\} 1/);
+  });
+
+  it('can move to a separate port (then the main app does not serve it)', async () => {
+    h = await startHarness({ METRICS_PORT: '9464' });
+    expect((await request(h.app).get('/metrics')).status).toBe(404);
+  });
+});
+
+describe('/readyz', () => {
+  it('reports a Runway outage as degraded but stays ready', async () => {
+    h = await startHarness({ UPSTREAM_MAX_RETRIES: '0' });
+    expect((await request(h.app).get('/readyz')).body).toMatchObject({ status: 'ready', checks: { upstream: 'unknown' } });
+    h.emulator.addFault({ operation: 'realtimeSessions.create', action: { type: 'status', status: 503 } });
+    expect((await request(h.app).post('/api/avatar/session').send({ avatarId: 'music-superstar' })).status).toBe(503);
+    const res = await request(h.app).get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ready', checks: { upstream: 'degraded' } });
+    h.emulator.clearFaults();
+    expect((await request(h.app).post('/api/avatar/session').send({ avatarId: 'music-superstar' })).status).toBe(200);
+    expect((await request(h.app).get('/readyz')).body.checks.upstream).toBe('ok');
+  });
+
+  it('is exempt from auth: probes carry no credentials', async () => {
+    h = await startHarness({ ADMIN_API_KEYS: 'k:secret' });
+    expect((await request(h.app).get('/readyz').set('Authorization', 'Bearer wrong')).status).toBe(200);
+    expect((await request(h.app).get('/livez').set('Authorization', 'Bearer wrong')).status).toBe(200);
+  });
+});
