@@ -1,0 +1,34 @@
+# characters-broker container image (see docs/container.md).
+#   docker build -t characters-broker .
+#   podman build --format docker -t characters-broker .   # --format docker keeps the HEALTHCHECK
+# One image serves both the broker (default CMD) and the standalone Runway emulator
+# (command: node dist/emulator/main.js).
+
+# ---- build: all dependencies + TypeScript compile --------------------------------------------
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: no lifecycle hook (prestart, preemulator, prepare...) runs during the build;
+# no runtime dependency needs an install script.
+RUN npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+
+# ---- production: runtime dependencies + compiled JavaScript only -----------------------------
+FROM node:24-slim AS production
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error \
+ && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# Code and dependencies stay root-owned and read-only for the process; it writes nothing to disk.
+USER node
+EXPOSE 8080
+# Liveness only (no upstream dependency). No curl in slim images: node itself does the request.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/livez',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form, node directly (not npm: package.json's pre* hooks would run the build): the base
+# image's entrypoint execs it, so node is PID 1 and receives SIGTERM itself.
+CMD ["node", "dist/main.js"]
