@@ -67,7 +67,9 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
     path: '/api/avatar/session/{id}/conversation',
     tags: ['Sessions', 'Conversations'],
     summary: "Your own session's conversation (no admin key needed)",
-    description: 'For the client that started the session (same API key, or the same anonymous browser). Anyone else gets 404.',
+    description:
+      'For the client that started the session (same API key, or the same anonymous browser); admins may read any. Anyone else gets 404, ' +
+      'as for an unknown session.',
     request: { params: sessionIdParams },
     responses: {
       200: { description: 'The conversation (Cache-Control: no-store).', content: conversationJson },

@@ -7,8 +7,41 @@ export const TOKENIZER = 'o200k_base';
 // Text that happens to contain "<|endoftext|>" is just text here, not a control token.
 const PLAIN = { disallowedSpecial: new Set<string>() };
 
+// BPE cost grows with the square of a run of letters: 200,000 "x" take ~20 s in one piece,
+// blocking the event loop. Counting in pieces cut just before a space (where the encoder's own
+// pre-tokenizer splits anyway) keeps normal text's count, and hard cuts bound the worst case at the
+// price of at most one extra token per cut.
+const PIECE = 4096;
+const HARD_PIECE = 256;
+const LONG_WORD = /[\p{L}\p{M}]{257}/u;
+
 export function tokenCount(text: string): number {
-  return countTokens(text, PLAIN);
+  let total = 0;
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(start + PIECE, text.length);
+    if (end < text.length) {
+      const space = text.lastIndexOf(' ', end);
+      if (space > start) end = space;
+      // never split a surrogate pair
+      if (end < text.length && /[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end++;
+    }
+    const piece = text.slice(start, end);
+    // a long run of letters is one pre-token, the quadratic case: cut it into short pieces
+    total += LONG_WORD.test(piece) ? hardCount(piece) : countTokens(piece, PLAIN);
+    start = end;
+  }
+  return total;
+}
+
+function hardCount(piece: string): number {
+  let total = 0;
+  for (let start = 0; start < piece.length; ) {
+    let end = Math.min(start + HARD_PIECE, piece.length);
+    if (end < piece.length && /[\uD800-\uDBFF]/.test(piece.charAt(end - 1))) end++;
+    total += countTokens(piece.slice(start, end), PLAIN);
+    start = end;
+  }
+  return total;
 }
 
 /**

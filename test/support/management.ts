@@ -41,6 +41,14 @@ export async function startManagement(
     RUNWAY_MODE: 'emulator',
     ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
     UPSTREAM_MAX_RETRIES: '1',
+    // Tests make many requests quickly; rate limits are not what they test.
+    ADMIN_RATE_PER_MIN: '100000',
+    READ_RATE_PER_MIN: '100000',
+    ANONYMOUS_RATE_PER_MIN: '100000',
+    ANONYMOUS_MAX_CONCURRENT: '1000',
+    CLIENT_RATE_PER_MIN: '100000',
+    CLIENT_MAX_CONCURRENT: '1000',
+    GLOBAL_MAX_SESSIONS: '1000',
     ...options.env,
   });
   const sent: SentRequest[] = [];
