@@ -68,7 +68,7 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
     tags: ['Sessions', 'Conversations'],
     summary: "Your own session's conversation (no admin key needed)",
     description:
-      'For the client that started the session (same API key, or the same anonymous browser); admins may read any. Anyone else gets 404, ' +
+      'For the client that started the session (same API key, or the same anonymous browser). Other non-admin clients get 404, ' +
       'as for an unknown session.',
     request: { params: sessionIdParams },
     responses: {
