@@ -1,13 +1,17 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config';
-import { adminKeys, authenticate } from './http/auth';
+import { anonymousPolicy, jwtPolicy, loadApiKeyClients } from './access/clients';
+import { createJwtVerifier } from './access/jwt';
+import { limiter } from './access/limits';
+import { authenticate } from './http/auth';
 import { requestId } from './http/context';
 import { corsAllowlist } from './http/cors';
 import { errorHandler, notFound } from './http/errors';
 import { requestLogger } from './http/logging';
 import type { Logger } from './logger';
 import { healthRouter, metricsRouter } from './ops/health';
+import { docsRouter } from './ops/docs';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { UpstreamHealth } from './ops/upstream-health';
 import { avatarsRouter } from './avatars/router';
@@ -25,7 +29,11 @@ import { DEFAULT_RETRY_POLICY } from './runway/retry';
 import { RealtimeSessionsApi } from './runway/sessions';
 import { Upstream } from './runway/upstream';
 import { SessionOrchestrator } from './sessions/orchestrator';
-import { MemorySessionRegistry, type SessionRegistry } from './sessions/registry';
+import { Admission } from './sessions/admission';
+import { SessionFollower } from './sessions/follower';
+import type { SessionRegistry } from './sessions/registry';
+import { memoryStores } from './store/memory';
+import type { Stores } from './store/types';
 import { sessionsRouter } from './sessions/router';
 
 export interface BrokerOptions {
@@ -33,6 +41,8 @@ export interface BrokerOptions {
   logger: Logger;
   /** Where Runway is: the real API or an emulator. */
   upstream: { baseURL: string; apiKey: string };
+  /** Shared state; in memory unless given (main.ts passes Redis when REDIS_URL is set). */
+  stores?: Stores;
   fetch?: typeof fetch;
 }
 
@@ -42,12 +52,20 @@ export interface Broker {
   registry: SessionRegistry;
   upstream: Upstream;
   metrics: Metrics;
+  stores: Stores;
+  admission: Admission;
+  follower: SessionFollower;
+  /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
+  sizeCapacity(): Promise<number>;
   /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
   shutdown(graceMs: number): Promise<void>;
 }
 
+/** Global cap when GLOBAL_MAX_SESSIONS=0 and Runway does not say (tier 4's concurrency). */
+const DEFAULT_GLOBAL_CAP = 10;
+
 /** Assembles the broker. No listening, no signals: main.ts does that, tests use the app directly. */
-export function createBroker({ config, logger, upstream: target, fetch }: BrokerOptions): Broker {
+export function createBroker({ config, logger, upstream: target, stores = memoryStores(config.SESSION_RECORD_TTL_S * 1000), fetch }: BrokerOptions): Broker {
   const metrics = createMetrics();
   const upstreamHealth = new UpstreamHealth();
   const upstream = new Upstream({
@@ -63,15 +81,22 @@ export function createBroker({ config, logger, upstream: target, fetch }: Broker
     fetch,
   });
   const sessions = new RealtimeSessionsApi(upstream);
-  const registry = new MemorySessionRegistry(config.SESSION_RECORD_TTL_S * 1000);
+  const { registry } = stores;
+  const sessionLogger = logger.child({ component: 'sessions' });
+  const admission = new Admission(stores.admission, config.GLOBAL_MAX_SESSIONS || DEFAULT_GLOBAL_CAP, config.SESSION_READY_TIMEOUT_MS, sessionLogger);
+  const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS });
+  metrics.trackActive(() => admission.count().catch(() => 0));
   const orchestrator = new SessionOrchestrator({
     sessions,
     registry,
-    logger: logger.child({ component: 'sessions' }),
+    admission,
+    follower,
+    logger: sessionLogger,
     readyTimeoutMs: config.SESSION_READY_TIMEOUT_MS,
     expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
     observer: metrics.observer,
   });
+  follower.start();
 
   // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
   const avatars = new AvatarsApi(upstream);
@@ -87,10 +112,28 @@ export function createBroker({ config, logger, upstream: target, fetch }: Broker
   app.use(metrics.httpMiddleware);
   app.use(helmet());
   // Health and metrics sit before CORS, auth and limits: probes carry no credentials.
-  app.use(healthRouter({ draining: () => orchestrator.isDraining, upstream: () => upstreamHealth.status() }));
+  app.use(
+    healthRouter({
+      draining: () => orchestrator.isDraining,
+      stores: async () => ({ [stores.kind]: await stores.healthy() }),
+      upstream: () => upstreamHealth.status(),
+    }),
+  );
   if (config.METRICS_PORT === 0) app.use(metricsRouter(metrics.registry));
+  app.use(docsRouter()); // /docs, /openapi.json, /openapi.yaml: public, no credentials either
   app.use(corsAllowlist(config.CORS_ORIGINS));
-  app.use(authenticate(adminKeys(config.ADMIN_API_KEYS)));
+  app.use(
+    authenticate({
+      keys: loadApiKeyClients(config),
+      jwt: createJwtVerifier(config),
+      jwtPolicy: (scopes) => jwtPolicy(config, scopes),
+      anonymous: anonymousPolicy(config),
+    }),
+  );
+  const limited = (name: 'sessions' | 'reads' | 'admin', perMinute: (req: express.Request) => number) => limiter(name, perMinute, stores, metrics.rateLimited);
+  app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
+  app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
+  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
   // admin check and body limits apply there only.
@@ -100,7 +143,7 @@ export function createBroker({ config, logger, upstream: target, fetch }: Broker
   app.use('/api/presets', presetsRouter());
   app.use('/api/conversations', conversationsRouter({ conversations }));
   app.use(sessionConversationRouter({ registry, conversations }));
-  app.use(sessionsRouter({ config, orchestrator, registry, sessions, logger, onRejected: metrics.rejected }));
+  app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected }));
   app.use(notFound);
   app.use(errorHandler(logger));
 
@@ -110,9 +153,24 @@ export function createBroker({ config, logger, upstream: target, fetch }: Broker
     registry,
     upstream,
     metrics,
+    stores,
+    admission,
+    follower,
+    async sizeCapacity() {
+      if (config.GLOBAL_MAX_SESSIONS > 0) return admission.globalLimit;
+      try {
+        const org = await upstream.idempotent('organization.retrieve', ({ signal, timeout }) => upstream.sdk.organization.retrieve({ signal, timeout }));
+        const limit = org.tier.models['gwm1_avatars']?.maxConcurrentGenerations;
+        if (typeof limit === 'number' && limit > 0) admission.globalLimit = limit;
+      } catch (err) {
+        logger.warn({ err: String(err) }, `could not read the organization's concurrency; global cap stays ${admission.globalLimit}`);
+      }
+      return admission.globalLimit;
+    },
     async shutdown(graceMs) {
+      follower.stop();
       await orchestrator.drain(graceMs);
-      await registry.close();
+      await stores.close();
     },
   };
 }

@@ -37,7 +37,6 @@ export const SETTINGS = {
   SESSION_EXPECTED_READY_MS: { schema: int(100, 300_000), default: '8000', doc: 'prior for the typical time to READY; the poller learns from observed sessions' },
   SESSION_MAX_DURATION_CAP_S: { schema: int(10, 1800), default: '300', doc: 'upper bound for maxDuration; larger requests are clamped' },
   SESSION_DEFAULT_MAX_DURATION_S: { schema: int(10, 1800), default: '300', doc: 'maxDuration when the request names none (clamped to the cap)' },
-  SESSION_ALLOW_OVERRIDES: { schema: bool, default: 'false', doc: 'allow per-session personality/startScript for custom avatars' },
   SESSION_KEY_SHAPE_ENABLED: { schema: bool, default: 'false', doc: 'allow ?shape=sessionKey (unconsumed {sessionId, sessionKey} for @runwayml/avatars clients)' },
   SESSION_RECORD_TTL_S: { schema: int(60, 7 * 86400), default: '3600', doc: 'how long non-secret session facts stay queryable after the session ends' },
   CORS_ORIGINS: { schema: list, default: '', doc: 'comma-separated browser origins allowed to call the broker cross-origin (empty = same-origin only)' },
@@ -47,15 +46,37 @@ export const SETTINGS = {
   MANAGEMENT_JSON_BODY_LIMIT: { schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb'), default: '1mb', doc: 'maximum JSON body on the other management routes (a document holds up to 200,000 characters)' },
   AVATAR_IMAGE_MAX_BYTES: { schema: int(1024, 200 * 1024 * 1024), default: '10485760', doc: 'largest reference image accepted as a multipart upload, in bytes (held in memory while it is forwarded)' },
   KNOWLEDGE_TOKEN_BUDGET: { schema: int(1, 10_000_000), default: '50000', doc: "knowledge tokens allowed per avatar, checked before attaching (Runway's published limit is 50,000)" },
+  ANONYMOUS_SESSIONS: { schema: z.enum(['auto', 'on', 'off']), default: 'auto', doc: 'let browsers without credentials start sessions (a plain AvatarCall connectUrl); auto = on except in production. In production it needs CORS_ORIGINS and ANONYMOUS_AVATARS' },
+  ANONYMOUS_AVATARS: { schema: list, default: '', doc: 'avatar ids anonymous browsers may start (empty = any, allowed outside production only)' },
+  ANONYMOUS_RATE_PER_MIN: { schema: int(1, 100_000), default: '10', doc: 'session creations per minute per anonymous address' },
+  ANONYMOUS_MAX_CONCURRENT: { schema: int(1, 10_000), default: '2', doc: 'sessions in flight or running at once per anonymous address' },
+  CLIENTS_FILE: { schema: z.string().min(1), doc: 'path to a JSON file of API-key clients (a mounted secret): [{name, key | keySha256, scopes, ratePerMinute, maxConcurrent, avatars, overrides, maxDuration}]' },
+  CLIENTS_JSON: { schema: z.string().min(1), secret: true, doc: 'the same client list inline, as JSON' },
+  CLIENT_RATE_PER_MIN: { schema: int(1, 100_000), default: '30', doc: 'default session creations per minute for an API-key or JWT client' },
+  CLIENT_MAX_CONCURRENT: { schema: int(1, 10_000), default: '5', doc: 'default sessions in flight or running at once for an API-key or JWT client' },
+  JWT_SECRET: { schema: z.string().min(32, 'use at least 32 characters'), secret: true, doc: 'verify Authorization: Bearer JWTs signed with this HS256 secret (the subject becomes the client)' },
+  JWT_JWKS_URL: { schema: z.url(), doc: 'verify JWTs against the keys published at this JWKS URL (alternative to JWT_SECRET)' },
+  JWT_ISSUER: { schema: z.string().min(1), doc: 'required iss of accepted JWTs (required when JWT is enabled)' },
+  JWT_AUDIENCE: { schema: z.string().min(1), doc: 'required aud of accepted JWTs (required when JWT is enabled)' },
+  JWT_DEFAULT_SCOPES: { schema: list, default: 'sessions:create,sessions:read', doc: 'scopes of a JWT client (a token\'s scope claim may narrow them, never add admin)' },
+  JWT_AVATARS: { schema: list, default: '', doc: 'avatar ids JWT clients may start (empty = any)' },
+  READ_RATE_PER_MIN: { schema: int(1, 100_000), default: '120', doc: 'session status/cancel/conversation reads per minute per client' },
+  ADMIN_RATE_PER_MIN: { schema: int(1, 100_000), default: '300', doc: 'management API requests per minute per admin client' },
+  GLOBAL_MAX_SESSIONS: { schema: int(0, 100_000), default: '0', doc: 'sessions in flight or running at once across the broker; 0 = the organization\'s gwm1_avatars concurrency from Runway at boot (10 if unknown)' },
+  SESSION_FOLLOW_INTERVAL_MS: { schema: int(1000, 600_000), default: '15000', doc: 'how often a delivered session is checked until it ends, to free its concurrency slot' },
+  IDEMPOTENCY_TTL_S: { schema: int(60, 7 * 86400), default: '86400', doc: 'how long an Idempotency-Key is remembered' },
   ADMIN_API_KEYS: { schema: list, default: '', secret: true, doc: 'comma-separated admin API keys, each `name:key` or a bare key; required for the management routes' },
   METRICS_PORT: { schema: int(0, 65535), default: '0', doc: 'serve /metrics on this separate port (internal); 0 = on the main port' },
   SHUTDOWN_GRACE_MS: { schema: int(0, 600_000), default: '10000', doc: 'how long shutdown waits for in-flight sessions before cancelling them' },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
-export type Config = { [K in keyof Settings]: K extends 'RUNWAYML_API_SECRET' ? string | undefined : z.output<Settings[K]['schema']> } & {
+type Value<S> = S extends { schema: infer T extends z.ZodType; default: string } ? z.output<T> : S extends { schema: infer T extends z.ZodType } ? z.output<T> | undefined : never;
+export type Config = { [K in keyof Settings]: Value<Settings[K]> } & {
   /** Where upstream calls go: the real API or the embedded emulator. */
   readonly upstreamMode: 'live' | 'emulator';
+  /** Whether browsers without credentials may start sessions. */
+  readonly anonymousSessions: boolean;
 };
 
 export class ConfigError extends Error {
@@ -77,16 +98,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length) throw new ConfigError(problems);
 
-  const config = values as Omit<Config, 'upstreamMode'>;
+  const config = values as Omit<Config, 'upstreamMode' | 'anonymousSessions'>;
   const upstreamMode = resolveMode(config, problems);
+  const anonymousSessions = resolveAnonymous(config, problems);
+  if ((config.JWT_SECRET || config.JWT_JWKS_URL) && (!config.JWT_ISSUER || !config.JWT_AUDIENCE)) {
+    problems.push('JWT_ISSUER and JWT_AUDIENCE: both are required when JWT_SECRET or JWT_JWKS_URL is set');
+  }
+  if (config.JWT_SECRET && config.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL: set one, not both');
   if (config.SESSION_DEFAULT_MAX_DURATION_S > config.SESSION_MAX_DURATION_CAP_S) {
     problems.push('SESSION_DEFAULT_MAX_DURATION_S: must not exceed SESSION_MAX_DURATION_CAP_S');
   }
   if (problems.length) throw new ConfigError(problems);
-  return { ...config, upstreamMode };
+  return { ...config, upstreamMode, anonymousSessions };
 }
 
-function resolveMode(config: Omit<Config, 'upstreamMode'>, problems: string[]): 'live' | 'emulator' {
+/**
+ * Anonymous browsers cost money per session. In production they are allowed only behind a CORS
+ * allowlist and an avatar allowlist (per-address limits always apply), or not at all.
+ */
+function resolveAnonymous(config: Omit<Config, 'upstreamMode' | 'anonymousSessions'>, problems: string[]): boolean {
+  const production = config.NODE_ENV === 'production';
+  if (config.ANONYMOUS_SESSIONS === 'off' || (config.ANONYMOUS_SESSIONS === 'auto' && production)) return false;
+  if (production) {
+    const missing = [!config.CORS_ORIGINS.length && 'CORS_ORIGINS', !config.ANONYMOUS_AVATARS.length && 'ANONYMOUS_AVATARS'].filter(Boolean);
+    if (missing.length) {
+      problems.push(
+        `ANONYMOUS_SESSIONS=on in production needs ${missing.join(' and ')}: list the sites allowed to embed avatars (CORS_ORIGINS) ` +
+          'and the avatars they may start (ANONYMOUS_AVATARS), or set ANONYMOUS_SESSIONS=off and give apps API keys (CLIENTS_FILE) or JWTs',
+      );
+    }
+  }
+  return true;
+}
+
+function resolveMode(config: Omit<Config, 'upstreamMode' | 'anonymousSessions'>, problems: string[]): 'live' | 'emulator' {
   const hasSecret = Boolean(config.RUNWAYML_API_SECRET);
   if (config.RUNWAY_MODE === 'emulator') return 'emulator';
   if (config.RUNWAY_MODE === 'live' && !hasSecret) {
@@ -102,7 +147,7 @@ function resolveMode(config: Omit<Config, 'upstreamMode'>, problems: string[]): 
 
 /** The effective configuration with secrets masked, for the boot log. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  const shown: Record<string, unknown> = { upstreamMode: config.upstreamMode };
+  const shown: Record<string, unknown> = { upstreamMode: config.upstreamMode, anonymousSessions: config.anonymousSessions };
   for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
     const value = (config as Record<string, unknown>)[name];
     shown[name] = !setting.secret || value === undefined ? value : Array.isArray(value) ? value.map(() => '[masked]') : mask(String(value));

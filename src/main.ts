@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import express from 'express';
+import { ClientsError, loadApiKeyClients } from './access/clients';
 import { createBroker } from './app';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config';
 import { startEmulator, type EmulatorHandle } from './emulator';
@@ -9,6 +10,7 @@ import { metricsRouter } from './ops/health';
 
 async function main(): Promise<void> {
   const config = loadOrExit();
+  failBootOn(() => loadApiKeyClients(config)); // a broken clients file is a config error, found before anything starts
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
   logger.info({ config: describeConfig(config) }, 'starting characters-broker');
 
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
     : { baseURL: config.RUNWAYML_BASE_URL, apiKey: config.RUNWAYML_API_SECRET as string };
 
   const broker = createBroker({ config, logger, upstream });
+  logger.info({ globalMaxSessions: await broker.sizeCapacity() }, 'global session cap set');
   const server = await listen(broker.app, config.PORT, config.HOST);
   const metricsServer = config.METRICS_PORT ? await listen(metricsApp(broker), config.METRICS_PORT, config.HOST) : undefined;
   logger.info({ port: config.PORT, host: config.HOST, upstream: emulator ? 'embedded emulator' : upstream.baseURL }, 'broker listening');
@@ -32,10 +35,14 @@ async function main(): Promise<void> {
 }
 
 function loadOrExit(): Config {
+  return failBootOn(() => loadConfig());
+}
+
+function failBootOn<T>(load: () => T): T {
   try {
-    return loadConfig();
+    return load();
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof ClientsError) {
       process.stderr.write(`characters-broker: ${err.message}\n`);
       process.exit(78); // EX_CONFIG
     }

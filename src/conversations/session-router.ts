@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { requireScope } from '../http/auth';
 import type { ConversationsApi } from '../runway/conversations';
 import { ownedRecord } from '../sessions/ownership';
 import type { SessionRegistry } from '../sessions/registry';
@@ -11,8 +12,8 @@ import { sendConversation } from './router';
  */
 export function sessionConversationRouter({ registry, conversations }: { registry: SessionRegistry; conversations: ConversationsApi }): Router {
   const router = Router();
-  router.get('/api/avatar/session/:id/conversation', async (req, res) => {
-    const record = await ownedRecord(registry, req.params.id, req.client.id);
+  router.get('/api/avatar/session/:id/conversation', requireScope('sessions:read'), async (req, res) => {
+    const record = await ownedRecord(registry, req.params.id, req.client);
     sendConversation(res, await conversations.retrieve(record.id));
   });
   return router;

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Scope } from './auth';
+import type { ClientPolicy, Scope } from '../access/clients';
 
 export interface ClientIdentity {
   /** Stable identity used for ownership and limits. Never a secret. */
   id: string;
   kind: 'anonymous' | 'api-key' | 'jwt';
   scopes: Scope[];
+  /** Limits and permissions; null for anonymous callers when anonymous sessions are off. */
+  policy: ClientPolicy | null;
 }
 
 declare global {

@@ -92,6 +92,10 @@ export function createMetrics(): Metrics {
     registry,
     observer: {
       inflight: (delta) => inflight.inc(delta),
+      rejected: (code) => {
+        sessions.inc({ outcome: 'rejected' });
+        rejections.inc({ code });
+      },
       polled: () => polls.inc(),
       finished: (outcome, { readyMs, credentialsMs }) => {
         sessions.inc({ outcome });

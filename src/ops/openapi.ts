@@ -1,22 +1,61 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { stringify } from 'yaml';
-import { registerAvatarRoutes } from '../avatars/openapi';
+import { adminSecurity, registerAvatarRoutes } from '../avatars/openapi';
 import { registerConversationRoutes } from '../conversations/openapi';
 import { registerDocumentRoutes } from '../documents/openapi';
 import { registerPresetRoutes } from '../presets/openapi';
 import { registerSessionRoutes } from '../sessions/openapi';
+import { registerOpsRoutes } from './openapi-ops';
 
 // Each feature registers its own routes from the same zod schemas that validate its requests; this
 // module only gathers them. openapi/openapi.yaml is this document, committed; a test keeps them equal.
 
 type Registrar = (registry: OpenAPIRegistry) => void;
 
-const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes];
+const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerOpsRoutes];
+
+/**
+ * `operationId` for operations whose feature set none: method + path, `/api` dropped, `{param}` as
+ * `ByParam` (`GET /api/avatars/{id}` → `getAvatarsById`). Stable as long as the route is; a feature
+ * may set its own id instead. Generated clients name their methods after these.
+ */
+export function deriveOperationId(method: string, path: string): string {
+  const words = path
+    .split('/')
+    .filter((segment) => segment && segment !== 'api')
+    .flatMap((segment) => {
+      const param = /^\{(.+)\}$/.exec(segment)?.[1];
+      return param ? ['by', ...param.split(/[^A-Za-z0-9]+/)] : segment.split(/[^A-Za-z0-9]+/);
+    })
+    .filter(Boolean);
+  return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+function withOperationIds<D extends { paths?: Record<string, Partial<Record<(typeof METHODS)[number], { operationId?: string }>>> }>(document: D): D {
+  const seen = new Map<string, string>();
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      operation.operationId ??= deriveOperationId(method, path);
+      const where = `${method.toUpperCase()} ${path}`;
+      const clash = seen.get(operation.operationId);
+      if (clash) throw new Error(`OpenAPI operationId "${operation.operationId}" is used by both ${clash} and ${where}`);
+      seen.set(operation.operationId, where);
+    }
+  }
+  return document;
+}
 
 export function buildOpenApiDocument(features: Registrar[] = FEATURES) {
   const registry = new OpenAPIRegistry();
+  // Every route takes an optional API key (a wrong one is refused with 401); admin routes require one
+  // and say so with their own `security`, health probes declare none.
+  const optionalKey = [{}, ...adminSecurity(registry)];
   for (const register of features) register(registry);
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'characters-broker',
@@ -33,10 +72,13 @@ export function buildOpenApiDocument(features: Registrar[] = FEATURES) {
       { name: 'Documents', description: 'Knowledge documents and attaching them to avatars within the token budget (admin key).' },
       { name: 'Presets', description: 'Preset avatars and voices (admin key).' },
       { name: 'Conversations', description: 'Conversation records, transcripts and recordings (admin key, or your own session).' },
+      { name: 'Operations', description: 'Health probes for orchestrators and load balancers (no credentials).' },
     ],
+    security: optionalKey,
   });
+  return withOperationIds(document);
 }
 
-export function openApiYaml(): string {
-  return stringify(buildOpenApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false });
+export function openApiYaml(document: ReturnType<typeof buildOpenApiDocument> = buildOpenApiDocument()): string {
+  return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { errorResponses, type OpenAPIRegistry } from '../http/openapi';
 import { createSessionBody, createSessionQuery, credentialsResponse, sessionIdParams, sessionKeyResponse, sessionStatusResponse } from './schemas';
 
@@ -13,6 +14,11 @@ export function registerSessionRoutes(registry: OpenAPIRegistry): void {
       'be delivered (timeout, client disconnect, failure) it is cancelled upstream.',
     request: {
       query: createSessionQuery,
+      headers: z.object({
+        'Idempotency-Key': z.string().min(1).max(255).optional().meta({
+          description: 'Optional, per client. A retry while the first runs → 409; after delivery → 409 CREDENTIALS_ALREADY_DELIVERED with the sessionId (credentials are never replayed); same key, other body → 422.',
+        }),
+      }),
       body: { required: true, content: { 'application/json': { schema: createSessionBody, example: { avatarId: 'music-superstar' } } } },
     },
     responses: {
@@ -22,8 +28,19 @@ export function registerSessionRoutes(registry: OpenAPIRegistry): void {
       },
       ...errorResponses(
         'INVALID_REQUEST',
+        'UNAUTHORIZED',
+        'FORBIDDEN',
         'CORS_ORIGIN_DENIED',
+        'AVATAR_NOT_ALLOWED',
+        'OVERRIDE_NOT_ALLOWED',
         'AVATAR_NOT_FOUND',
+        'IDEMPOTENCY_IN_PROGRESS',
+        'CREDENTIALS_ALREADY_DELIVERED',
+        'IDEMPOTENCY_KEY_REUSED',
+        'RATE_LIMITED',
+        'CONCURRENCY_LIMIT',
+        'CAPACITY_EXHAUSTED',
+        'STORE_UNAVAILABLE',
         'NOT_FOUND',
         'PAYLOAD_TOO_LARGE',
         'UNSUPPORTED_MEDIA_TYPE',
@@ -45,7 +62,7 @@ export function registerSessionRoutes(registry: OpenAPIRegistry): void {
     request: { params: sessionIdParams },
     responses: {
       200: { description: 'Non-secret facts about the session.', content: { 'application/json': { schema: sessionStatusResponse } } },
-      ...errorResponses('INVALID_REQUEST', 'NOT_FOUND'),
+      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED'),
     },
   });
   registry.registerPath({
@@ -54,6 +71,9 @@ export function registerSessionRoutes(registry: OpenAPIRegistry): void {
     tags: ['Sessions'],
     summary: 'Cancel a session (ends the call if it is running)',
     request: { params: sessionIdParams },
-    responses: { 204: { description: 'Cancelled (also when it had already ended).' }, ...errorResponses('INVALID_REQUEST', 'NOT_FOUND') },
+    responses: {
+      204: { description: 'Cancelled (also when it had already ended).' },
+      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED'),
+    },
   });
 }

@@ -3,12 +3,16 @@ import type { Logger } from '../logger';
 import { UpstreamAbortedError } from '../runway/errors';
 import { sleep } from '../runway/retry';
 import type { RealtimeSessionsApi, SessionCreateParams, UpstreamSession } from '../runway/sessions';
+import type { Admission } from './admission';
+import type { SessionFollower } from './follower';
 import { PollSchedule, type PollTuning } from './poll-schedule';
 import { ReadinessModel } from './readiness-model';
 import type { AvatarRef, SessionRecord, SessionRegistry } from './registry';
 
 export interface SessionPlan {
   owner: string;
+  /** How many sessions this owner may have starting or running at once. */
+  clientLimit: number;
   avatar: AvatarRef;
   shape: 'credentials' | 'sessionKey';
   maxDuration: number;
@@ -25,6 +29,7 @@ export type CancelReason = 'timeout' | 'client_closed' | 'session_ended' | 'cons
 /** Hooks for metrics; every one optional. */
 export interface SessionObserver {
   inflight?(delta: 1 | -1): void;
+  rejected?(code: string): void;
   polled?(): void;
   finished?(outcome: Outcome, timings: { readyMs?: number; credentialsMs?: number }): void;
   cancelled?(reason: CancelReason, result: 'cancelled' | 'already-ended' | 'failed'): void;
@@ -33,6 +38,8 @@ export interface SessionObserver {
 export interface OrchestratorOptions {
   sessions: RealtimeSessionsApi;
   registry: SessionRegistry;
+  admission: Admission;
+  follower: SessionFollower;
   logger: Logger;
   readyTimeoutMs: number;
   expectedReadyMs: number;
@@ -48,6 +55,7 @@ class Attempt {
   readonly deadline: number;
   readonly controller = new AbortController();
   sessionId?: string;
+  leaseId?: string;
   delivered = false;
   readyMs?: number;
 
@@ -74,8 +82,9 @@ class Attempt {
 }
 
 /**
- * Owns the life of a broker session: create → poll until READY → consume once → deliver.
- * Every upstream session it creates ends either delivered to exactly one client or cancelled.
+ * Owns the life of a broker session: admit → create → poll until READY → consume once → deliver →
+ * follow until it ends. Every upstream session it creates ends either delivered to exactly one
+ * client or cancelled, and every concurrency slot it takes is given back.
  */
 export class SessionOrchestrator {
   private readonly attempts = new Set<Attempt>();
@@ -94,25 +103,41 @@ export class SessionOrchestrator {
   }
 
   async start(plan: SessionPlan, clientSignal: AbortSignal): Promise<Delivery> {
-    if (this.draining) throw new AppError('SHUTTING_DOWN', undefined, { retryAfter: 1 });
+    const leaseId = await this.admit(plan);
     const attempt = new Attempt(plan, clientSignal, this.options.readyTimeoutMs);
+    attempt.leaseId = leaseId;
     this.track(attempt);
     try {
       const sessionId = await this.create(attempt);
       const ready = await this.waitUntilReady(attempt, sessionId);
       const delivery = await this.deliver(attempt, ready);
+      await this.followUntilEnded(attempt, delivery);
       this.options.observer?.finished?.('delivered', { readyMs: attempt.readyMs, credentialsMs: attempt.elapsedMs() });
       return delivery;
     } catch (err) {
       const failure = this.explain(err, attempt);
-      if (attempt.sessionId && !attempt.delivered) {
-        this.cancelInBackground(attempt.sessionId, cancelReasonFor(attempt, failure));
-        await this.options.registry.update(attempt.sessionId, statusFor(failure));
+      if (!attempt.delivered) {
+        await this.options.admission.release(leaseId, plan.owner);
+        if (attempt.sessionId) {
+          this.cancelInBackground(attempt.sessionId, cancelReasonFor(attempt, failure));
+          await this.options.registry.update(attempt.sessionId, statusFor(failure));
+        }
       }
       this.options.observer?.finished?.(outcomeOf(attempt, failure), { readyMs: attempt.readyMs });
       throw failure;
     } finally {
       this.untrack(attempt);
+    }
+  }
+
+  /** 0. Take a concurrency slot (per client and global) before spending anything upstream. */
+  private async admit(plan: SessionPlan): Promise<string> {
+    try {
+      if (this.draining) throw new AppError('SHUTTING_DOWN', undefined, { retryAfter: 1 });
+      return await this.options.admission.admit(plan.owner, plan.clientLimit);
+    } catch (err) {
+      if (err instanceof AppError) this.options.observer?.rejected?.(err.code);
+      throw err;
     }
   }
 
@@ -137,6 +162,7 @@ export class SessionOrchestrator {
       status: 'starting',
       maxDuration: plan.maxDuration,
       createdAt: new Date().toISOString(),
+      leaseId: attempt.leaseId,
     });
     this.options.logger.info({ sessionId: id, avatar: plan.avatar, maxDuration: plan.maxDuration }, 'session created upstream');
     attempt.signal.throwIfAborted();
@@ -206,6 +232,18 @@ export class SessionOrchestrator {
     };
   }
 
+  /** 4. The slot stays taken while the session may run; the follower frees it when it ends. */
+  private async followUntilEnded(attempt: Attempt, delivery: Delivery): Promise<void> {
+    const startsBy = Math.max(Date.now(), Date.parse(delivery.expiresAt) || 0);
+    const releaseBy = delivery.shape === 'credentials' ? Date.parse(delivery.expiresAt) : startsBy + attempt.plan.maxDuration * 1000;
+    await this.options.follower
+      .follow({ sessionId: delivery.sessionId, leaseId: attempt.leaseId!, clientId: attempt.plan.owner, releaseBy })
+      .catch((err: unknown) => {
+        // Delivery already happened; the lease still expires by itself at its current deadline.
+        this.options.logger.warn({ sessionId: delivery.sessionId, err: String(err) }, 'could not schedule follow-up of a delivered session');
+      });
+  }
+
   private async markDelivered(attempt: Attempt, id: string, expiresAt: string): Promise<void> {
     attempt.delivered = true;
     await this.options.registry.update(id, { status: 'delivered', deliveredAt: new Date().toISOString(), expiresAt });
@@ -215,17 +253,22 @@ export class SessionOrchestrator {
   /** The response carrying credentials could not be written: nobody will join, so end it now. */
   abandon(sessionId: string): void {
     this.cancelInBackground(sessionId, 'undelivered');
-    void this.options.registry.update(sessionId, { status: 'cancelled', endedAt: new Date().toISOString(), endReason: 'undelivered' });
+    void this.endRecord(sessionId, 'undelivered');
   }
 
   /** Cancel on a caller's request (DELETE): aborts our own polling if still in flight. */
   async cancel(sessionId: string): Promise<void> {
     for (const attempt of this.attempts) if (attempt.sessionId === sessionId) attempt.controller.abort('requested');
     await this.cancelUpstream(sessionId, 'requested');
-    await this.options.registry.update(sessionId, { status: 'cancelled', endedAt: new Date().toISOString(), endReason: 'requested' });
+    await this.endRecord(sessionId, 'requested');
   }
 
-  /** 4. Never leave a session behind. Failures are retried and logged, never thrown at a caller. */
+  private async endRecord(sessionId: string, reason: CancelReason): Promise<void> {
+    const record = await this.options.registry.update(sessionId, { status: 'cancelled', endedAt: new Date().toISOString(), endReason: reason });
+    if (record?.leaseId) await this.options.follower.end({ sessionId, leaseId: record.leaseId, clientId: record.owner });
+  }
+
+  /** 5. Never leave a session behind. Failures are retried and logged, never thrown at a caller. */
   private cancelInBackground(sessionId: string, reason: CancelReason): void {
     const done = this.cancelUpstream(sessionId, reason).finally(() => this.cancels.delete(done));
     this.cancels.add(done);

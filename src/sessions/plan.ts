@@ -1,29 +1,31 @@
+import type { ClientPolicy, Override } from '../access/clients';
 import type { Config } from '../config';
 import { AppError, type Issue } from '../errors';
+import type { ClientIdentity } from '../http/context';
 import { isPresetAvatarId, isUuid, PRESET_AVATAR_IDS } from '../runway/presets';
 import type { SessionPlan } from './orchestrator';
 import type { AvatarRef } from './registry';
 import type { CreateSessionBody } from './schemas';
 
-export type PlanPolicy = Pick<Config, 'SESSION_MAX_DURATION_CAP_S' | 'SESSION_DEFAULT_MAX_DURATION_S' | 'SESSION_ALLOW_OVERRIDES'>;
+export type PlanDefaults = Pick<Config, 'SESSION_DEFAULT_MAX_DURATION_S'>;
 
-/** Turns a validated request into what we will ask Runway for, applying the broker's policy. */
-export function planSession(body: CreateSessionBody, shape: SessionPlan['shape'], owner: string, policy: PlanPolicy): SessionPlan {
-  const issues: Issue[] = [];
-  const avatar = resolveAvatar(body, issues);
-  const wantsOverride = body.personality !== undefined || body.startScript !== undefined;
-  if (wantsOverride && !policy.SESSION_ALLOW_OVERRIDES) {
-    for (const field of ['personality', 'startScript'] as const) {
-      if (body[field] !== undefined) issues.push({ path: field, message: 'Per-session overrides are disabled on this broker.' });
-    }
-  } else if (wantsOverride && avatar?.type === 'runway-preset') {
-    issues.push({ path: 'avatarId', message: 'personality and startScript apply to custom avatars only, not presets.' });
+/**
+ * Turns a validated request into what we will ask Runway for, under the caller's policy: which
+ * avatars it may start, which per-session fields it may set, and how long its sessions may last.
+ */
+export function planSession(body: CreateSessionBody, shape: SessionPlan['shape'], client: ClientIdentity, defaults: PlanDefaults): SessionPlan {
+  const policy = client.policy;
+  if (!policy) throw new AppError('UNAUTHORIZED', 'Anonymous sessions are off on this broker; send an API key or a token.');
+  const avatar = resolveAvatar(body);
+  if (policy.avatars && !policy.avatars.some((id) => id.toLowerCase() === avatar.id)) {
+    throw new AppError('AVATAR_NOT_ALLOWED', `This client may not start avatar "${body.avatarId}".`);
   }
-  if (issues.length || !avatar) throw new AppError('INVALID_REQUEST', 'The session request is invalid.', { issues });
+  checkOverrides(body, policy, avatar);
 
-  const maxDuration = Math.min(body.maxDuration ?? policy.SESSION_DEFAULT_MAX_DURATION_S, policy.SESSION_MAX_DURATION_CAP_S);
+  const maxDuration = Math.min(body.maxDuration ?? defaults.SESSION_DEFAULT_MAX_DURATION_S, policy.maxDuration);
   return {
-    owner,
+    owner: client.id,
+    clientLimit: policy.maxConcurrent,
     avatar,
     shape,
     maxDuration,
@@ -33,21 +35,35 @@ export function planSession(body: CreateSessionBody, shape: SessionPlan['shape']
       maxDuration,
       ...(body.personality !== undefined ? { personality: body.personality } : {}),
       ...(body.startScript !== undefined ? { startScript: body.startScript } : {}),
+      ...(body.tools !== undefined ? { tools: body.tools } : {}),
     },
   };
 }
 
 /** Presets are named, custom avatars are UUIDs; an explicit avatarType must agree with the id. */
-function resolveAvatar(body: CreateSessionBody, issues: Issue[]): AvatarRef | undefined {
+function resolveAvatar(body: CreateSessionBody): AvatarRef {
   const id = body.avatarId;
   const type = isPresetAvatarId(id) ? 'runway-preset' : isUuid(id) ? 'custom' : undefined;
-  if (!type) {
-    issues.push({ path: 'avatarId', message: `Use a preset avatar id (${PRESET_AVATAR_IDS.join(', ')}) or a custom avatar UUID.` });
-    return undefined;
-  }
+  const invalid = (issue: Issue) => new AppError('INVALID_REQUEST', 'The session request is invalid.', { issues: [issue] });
+  if (!type) throw invalid({ path: 'avatarId', message: `Use a preset avatar id (${PRESET_AVATAR_IDS.join(', ')}) or a custom avatar UUID.` });
   if (body.avatarType && body.avatarType !== type) {
-    issues.push({ path: 'avatarType', message: `avatarId "${id}" is a ${type === 'custom' ? 'custom avatar UUID' : 'preset id'}, not ${body.avatarType}.` });
-    return undefined;
+    throw invalid({ path: 'avatarType', message: `avatarId "${id}" is a ${type === 'custom' ? 'custom avatar UUID' : 'preset id'}, not ${body.avatarType}.` });
   }
   return { type, id: type === 'custom' ? id.toLowerCase() : id };
+}
+
+function checkOverrides(body: CreateSessionBody, policy: ClientPolicy, avatar: AvatarRef): void {
+  const requested = (['personality', 'startScript', 'tools', 'maxDuration'] as Override[]).filter((field) => body[field] !== undefined);
+  const refused = requested.filter((field) => !policy.overrides.includes(field));
+  if (refused.length) {
+    throw new AppError('OVERRIDE_NOT_ALLOWED', undefined, {
+      issues: refused.map((path) => ({ path, message: `This client is not granted the "${path}" override.` })),
+    });
+  }
+  const personaFields = requested.filter((field) => field === 'personality' || field === 'startScript');
+  if (personaFields.length && avatar.type === 'runway-preset') {
+    throw new AppError('INVALID_REQUEST', 'personality and startScript apply to custom avatars only, not presets.', {
+      issues: personaFields.map((path) => ({ path, message: 'Custom avatars only.' })),
+    });
+  }
 }

@@ -6,11 +6,12 @@ export type SessionStatus =
   | 'queued' // Runway is waiting for account capacity
   | 'provisioning' // Runway is preparing the avatar
   | 'delivered' // credentials (or the key) went to the client
+  | 'ended' // a delivered session finished upstream
   | 'failed'
   | 'timed_out'
   | 'cancelled';
 
-export const FINISHED_STATUSES: ReadonlySet<SessionStatus> = new Set(['failed', 'timed_out', 'cancelled']);
+export const FINISHED_STATUSES: ReadonlySet<SessionStatus> = new Set(['ended', 'failed', 'timed_out', 'cancelled']);
 
 export interface AvatarRef {
   type: 'runway-preset' | 'custom';
@@ -32,6 +33,8 @@ export interface SessionRecord {
   expiresAt?: string;
   failureCode?: string;
   endReason?: string;
+  /** The concurrency lease this session holds until it ends. */
+  leaseId?: string;
 }
 
 export interface SessionRegistry {

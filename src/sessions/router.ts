@@ -1,7 +1,10 @@
 import express, { Router } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../errors';
+import { requireScope } from '../http/auth';
 import { clientSignal } from '../http/context';
+import type { IdempotencyStore } from '../store/types';
+import { fingerprint, withIdempotency } from './idempotency';
 import { parse, requireJsonBody } from '../http/validate';
 import type { Logger } from '../logger';
 import type { RealtimeSessionsApi } from '../runway/sessions';
@@ -16,38 +19,44 @@ export interface SessionsRouterDeps {
   orchestrator: SessionOrchestrator;
   registry: SessionRegistry;
   sessions: RealtimeSessionsApi;
+  idempotency: IdempotencyStore;
   logger: Logger;
   /** Counts requests refused before any upstream call. */
   onRejected?: (code: string) => void;
 }
 
-export function sessionsRouter({ config, orchestrator, registry, sessions, logger, onRejected }: SessionsRouterDeps): Router {
+export function sessionsRouter({ config, orchestrator, registry, sessions, idempotency, logger, onRejected }: SessionsRouterDeps): Router {
   const router = Router();
   router.use(express.json({ limit: config.JSON_BODY_LIMIT }));
 
-  router.post('/api/avatar/session', requireJsonBody, async (req, res) => {
-    const plan = rejectionsCounted(onRejected, () => {
+  router.post('/api/avatar/session', requireScope('sessions:create'), requireJsonBody, async (req, res) => {
+    const { plan, body, shape } = rejectionsCounted(onRejected, () => {
       const { shape = 'credentials' } = parse(createSessionQuery, req.query, 'query');
       if (shape === 'sessionKey' && !config.SESSION_KEY_SHAPE_ENABLED) {
         throw new AppError('INVALID_REQUEST', 'The sessionKey response shape is disabled on this broker (SESSION_KEY_SHAPE_ENABLED).');
       }
-      return planSession(parse(createSessionBody, req.body, 'session request'), shape, req.client.id, config);
+      const body = parse(createSessionBody, req.body, 'session request');
+      return { plan: planSession(body, shape, req.client, config), body, shape };
     });
     const signal = clientSignal(res);
-    const delivery = await orchestrator.start(plan, signal);
+    const start = () => orchestrator.start(plan, signal);
+    const key = req.get('idempotency-key');
+    const delivery = key
+      ? await withIdempotency(idempotency, { clientId: req.client.id, key, fingerprint: fingerprint({ body, shape }), ttlMs: config.IDEMPOTENCY_TTL_S * 1000 }, start)
+      : await start();
     deliverOnce(res, signal, delivery, () => orchestrator.abandon(delivery.sessionId));
   });
 
-  router.get('/api/avatar/session/:id', async (req, res) => {
-    const record = await ownedRecord(registry, req.params.id, req.client.id);
+  router.get('/api/avatar/session/:id', requireScope('sessions:read'), async (req, res) => {
+    const record = await ownedRecord(registry, req.params.id, req.client);
     const upstreamStatus = await liveStatus(sessions, record, logger);
     res.setHeader('Cache-Control', 'no-store');
     res.json(statusView(record, upstreamStatus));
   });
 
-  router.delete('/api/avatar/session/:id', async (req, res) => {
-    const record = await ownedRecord(registry, req.params.id, req.client.id);
-    if (record.status !== 'cancelled') await orchestrator.cancel(record.id);
+  router.delete('/api/avatar/session/:id', requireScope('sessions:read'), async (req, res) => {
+    const record = await ownedRecord(registry, req.params.id, req.client);
+    if (record.status !== 'cancelled' && record.status !== 'ended') await orchestrator.cancel(record.id);
     res.status(204).end();
   });
 
@@ -80,7 +89,7 @@ function deliverOnce(res: express.Response, signal: AbortSignal, delivery: Deliv
 
 /** Runway's current status, without ever passing on the READY variant's sessionKey. */
 async function liveStatus(sessions: RealtimeSessionsApi, record: SessionRecord, logger: Logger): Promise<string | null> {
-  if (record.status === 'failed' || record.status === 'timed_out') return null;
+  if (record.status === 'failed' || record.status === 'timed_out') return null; // never reached Runway's running states
   try {
     const upstream = await sessions.retrieve(record.id, { deadline: Date.now() + 3000 });
     return upstream.status;

@@ -3,6 +3,26 @@ import { PRESET_AVATAR_IDS } from '../runway/presets';
 
 // These schemas validate requests and generate the OpenAPI document: one source of truth.
 
+// Conversational actions, with Runway's limits (names like identifiers, at most 20 of everything).
+const identifier = z.string().min(1).max(64).regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'letters, digits and _, not starting with a digit');
+const description = z.string().min(1).max(1024);
+const parameterBase = { name: identifier, description, required: z.boolean().optional() };
+const toolParameter = z.discriminatedUnion('type', [
+  z.strictObject({ ...parameterBase, type: z.literal('string'), enum: z.array(z.string().max(64)).max(20).optional() }),
+  z.strictObject({ ...parameterBase, type: z.literal('integer') }),
+  z.strictObject({ ...parameterBase, type: z.literal('number') }),
+  z.strictObject({ ...parameterBase, type: z.literal('boolean') }),
+  z.strictObject({ ...parameterBase, type: z.literal('array'), items: z.strictObject({ type: z.enum(['string', 'integer', 'number', 'boolean']) }) }),
+  z.strictObject({ ...parameterBase, type: z.literal('object'), properties: z.array(z.unknown()).max(20) }),
+]);
+const toolBase = { name: identifier, description, parameters: z.array(toolParameter).max(20).optional() };
+export const sessionTool = z
+  .discriminatedUnion('type', [
+    z.strictObject({ ...toolBase, type: z.literal('client_event') }),
+    z.strictObject({ ...toolBase, type: z.literal('backend_rpc'), timeoutSeconds: z.number().min(1).max(8).optional() }),
+  ])
+  .meta({ id: 'SessionTool', description: 'A conversational action: client_event goes to the browser, backend_rpc to a backend participant.' });
+
 export const createSessionBody = z
   .object({
     avatarId: z
@@ -24,19 +44,24 @@ export const createSessionBody = z
       .min(10)
       .max(1800)
       .optional()
-      .meta({ description: 'Requested session length in seconds; clamped to the broker\'s cap (default 300).' }),
+      .meta({ description: 'Requested session length in seconds, for clients granted the "maxDuration" override; clamped to the client\'s cap (default 300).' }),
     personality: z
       .string()
       .min(1)
       .max(10_000)
       .optional()
-      .meta({ description: 'Per-session personality. Custom avatars only, and only when the broker allows overrides.' }),
+      .meta({ description: 'Per-session personality. Custom avatars only, for clients granted the "personality" override.' }),
     startScript: z
       .string()
       .min(1)
       .max(2_000)
       .optional()
-      .meta({ description: 'Per-session opening line. Custom avatars only, and only when the broker allows overrides.' }),
+      .meta({ description: 'Per-session opening line. Custom avatars only, for clients granted the "startScript" override.' }),
+    tools: z
+      .array(sessionTool)
+      .max(20)
+      .optional()
+      .meta({ description: 'Per-session tools; only for clients granted the "tools" override.' }),
   })
   .meta({ id: 'CreateSessionRequest', description: 'What <AvatarCall connectUrl> sends is just {avatarId}; the rest is optional.' });
 
@@ -75,7 +100,7 @@ export const sessionIdParams = z.object({ id: z.uuid({ message: 'Session ids are
 export const sessionStatusResponse = z
   .object({
     sessionId: z.uuid(),
-    status: z.enum(['starting', 'queued', 'provisioning', 'delivered', 'failed', 'timed_out', 'cancelled']),
+    status: z.enum(['starting', 'queued', 'provisioning', 'delivered', 'ended', 'failed', 'timed_out', 'cancelled']),
     upstreamStatus: z.enum(['NOT_READY', 'READY', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']).nullable().meta({
       description: 'Runway\'s own status when it could be fetched; null otherwise.',
     }),

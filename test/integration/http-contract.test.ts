@@ -3,7 +3,11 @@ import { eventually, sessionOf, startHarness, type Harness } from '../support/ha
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ CORS_ORIGINS: 'https://app.example.com', ADMIN_API_KEYS: 'ops:admin-key-123' });
+  h = await startHarness({
+    CORS_ORIGINS: 'https://app.example.com',
+    ADMIN_API_KEYS: 'ops:admin-key-123',
+    CLIENTS_JSON: JSON.stringify([{ name: 'app', key: 'app-key-0123456789' }]),
+  });
 });
 afterAll(() => h.close());
 
@@ -41,8 +45,9 @@ describe('bad input is a clear 4xx, never a 500, and starts nothing upstream', (
   });
 
   it('maxDuration outside 10..1800 → 400', async () => {
-    expectError(await post().send({ avatarId: 'music-superstar', maxDuration: 5 }), 400, 'INVALID_REQUEST');
-    expectError(await post().send({ avatarId: 'music-superstar', maxDuration: 1801 }), 400, 'INVALID_REQUEST');
+    const asAdmin = () => post().set('Authorization', 'Bearer admin-key-123');
+    expectError(await asAdmin().send({ avatarId: 'music-superstar', maxDuration: 5 }), 400, 'INVALID_REQUEST');
+    expectError(await asAdmin().send({ avatarId: 'music-superstar', maxDuration: 1801 }), 400, 'INVALID_REQUEST');
   });
 
   it('malformed JSON → 400', async () => {
@@ -63,10 +68,15 @@ describe('bad input is a clear 4xx, never a 500, and starts nothing upstream', (
     expectError(await post().send([1, 2]), 400, 'INVALID_REQUEST');
   });
 
-  it('per-session personality is refused unless the broker allows overrides', async () => {
-    const res = await post().send({ avatarId: 'music-superstar', personality: 'Be a pirate.' });
+  it('per-session overrides are refused for callers not granted them (anonymous never are)', async () => {
+    const res = await post().send({ avatarId: 'music-superstar', personality: 'Be a pirate.', maxDuration: 60 });
+    expectError(res, 403, 'OVERRIDE_NOT_ALLOWED');
+    expect(res.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['maxDuration', 'personality']);
+  });
+
+  it('personality on a preset avatar is refused even for a client granted overrides', async () => {
+    const res = await post().set('Authorization', 'Bearer admin-key-123').send({ avatarId: 'music-superstar', personality: 'Be a pirate.' });
     expectError(res, 400, 'INVALID_REQUEST');
-    expect(res.body.issues[0]).toMatchObject({ path: 'personality' });
   });
 
   it('?shape=sessionKey is refused while the option is off', async () => {
@@ -143,9 +153,14 @@ describe('status and cancel are for the session\'s owner only', () => {
   });
 
   it('another client gets 404, as if the session did not exist', async () => {
-    const res = await request(h.app).get(`/api/avatar/session/${sessionId}`).set('Authorization', 'Bearer admin-key-123');
+    const res = await request(h.app).get(`/api/avatar/session/${sessionId}`).set('Authorization', 'Bearer app-key-0123456789');
     expectError(res, 404, 'NOT_FOUND');
-    expectError(await request(h.app).delete(`/api/avatar/session/${sessionId}`).set('Authorization', 'Bearer admin-key-123'), 404, 'NOT_FOUND');
+    expectError(await request(h.app).delete(`/api/avatar/session/${sessionId}`).set('Authorization', 'Bearer app-key-0123456789'), 404, 'NOT_FOUND');
+  });
+
+  it('an admin may read any session', async () => {
+    const res = await request(h.app).get(`/api/avatar/session/${sessionId}`).set('Authorization', 'Bearer admin-key-123');
+    expect(res.status).toBe(200);
   });
 
   it('a wrong API key is refused, not treated as anonymous', async () => {

@@ -6,7 +6,7 @@ import { EMULATOR_KEY, sessionOf, startHarness, type Harness } from '../support/
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ SESSION_KEY_SHAPE_ENABLED: 'true' });
+  h = await startHarness({ SESSION_KEY_SHAPE_ENABLED: 'true', ADMIN_API_KEYS: 'ops:admin-key-for-tests' });
 });
 afterAll(() => h.close());
 
@@ -55,12 +55,13 @@ describe('POST /api/avatar/session', () => {
     expect(new Set(responses.map((r) => r.body.token)).size).toBe(5);
   });
 
-  it('clamps maxDuration to the configured cap and reports the applied value', async () => {
-    const res = await create({ avatarId: 'influencer', maxDuration: 1800 });
+  it('clamps maxDuration to the client\'s cap and reports the applied value', async () => {
+    const asAdmin = (body: object) => create(body).set('Authorization', 'Bearer admin-key-for-tests');
+    const res = await asAdmin({ avatarId: 'influencer', maxDuration: 1800 });
     expect(res.status).toBe(200);
     expect(res.body.maxDuration).toBe(300);
     expect(sessionOf(h.emulator, res.body.sessionId).requestedMaxDuration).toBe(300);
-    const shorter = await create({ avatarId: 'influencer', maxDuration: 60 });
+    const shorter = await asAdmin({ avatarId: 'influencer', maxDuration: 60 });
     expect(shorter.body.maxDuration).toBe(60);
   });
 

@@ -166,7 +166,7 @@ describe('upstream errors', () => {
 describe('queueing for capacity', () => {
   it('reports "queued" while Runway waits for a slot, then delivers when one frees', async () => {
     h = await startHarness({}, { concurrencyLimit: 1, durationScale: 0.002 });
-    const first = await create({ avatarId: 'music-superstar', maxDuration: 300 }); // holds the slot for ~600 ms
+    const first = await create({ avatarId: 'music-superstar' }); // 300 s scaled: holds the slot for ~600 ms
     expect(first.status).toBe(200);
     const second = create();
     await eventually(() => h.emulator.ledger().sessions.some((s) => s.queued));

@@ -54,6 +54,13 @@ describe('boot', () => {
     expect(p.err()).toContain('RUNWAY_MODE=emulator');
   });
 
+  it('refuses anonymous sessions in production without CORS and avatar allowlists', async () => {
+    const p = run({ NODE_ENV: 'production', RUNWAY_MODE: 'emulator', ANONYMOUS_SESSIONS: 'on', PORT: String(await freePort()) });
+    child = p.child;
+    expect(await p.exited).toBe(78);
+    expect(p.err()).toContain('ANONYMOUS_SESSIONS=on in production needs CORS_ORIGINS and ANONYMOUS_AVATARS');
+  });
+
   it('prints one line per bad setting and exits', async () => {
     const p = run({ PORT: 'x', SESSION_READY_TIMEOUT_MS: '-1' });
     child = p.child;
@@ -72,6 +79,10 @@ describe('SIGTERM', () => {
       RUNWAYML_API_SECRET: KEY,
       RUNWAYML_BASE_URL: emulator.url,
       SHUTDOWN_GRACE_MS: '300',
+      // Production allows anonymous browsers only behind both allowlists.
+      ANONYMOUS_SESSIONS: 'on',
+      CORS_ORIGINS: 'https://app.example.com',
+      ANONYMOUS_AVATARS: 'music-superstar',
     });
     child = p.child;
     await waitReady(port);

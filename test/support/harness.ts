@@ -26,7 +26,18 @@ export async function startHarness(
     settings: { apiKey: EMULATOR_KEY, readiness: { kind: 'fixed', ms: 50 }, concurrencyLimit: 1000, avatarProcessingMs: 0, ...settings },
   });
   const logs = capturingLogger('debug');
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', RUNWAY_MODE: 'emulator', ...env });
+  // Limits are generous unless a test is about limits (see access-control tests).
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    RUNWAY_MODE: 'emulator',
+    ANONYMOUS_RATE_PER_MIN: '100000',
+    ANONYMOUS_MAX_CONCURRENT: '10000',
+    CLIENT_RATE_PER_MIN: '100000',
+    READ_RATE_PER_MIN: '100000',
+    GLOBAL_MAX_SESSIONS: '10000',
+    ...env,
+  });
   const broker = createBroker({ config, logger: logs.logger, upstream: { baseURL: emulator.url, apiKey: EMULATOR_KEY } });
   let server: Server | undefined;
   return {

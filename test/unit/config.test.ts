@@ -25,10 +25,10 @@ describe('config', () => {
   });
 
   it('reports one readable line per bad value', () => {
-    const lines = problems({ PORT: 'eighty', SESSION_ALLOW_OVERRIDES: 'maybe', RUNWAYML_BASE_URL: 'not a url' });
+    const lines = problems({ PORT: 'eighty', SESSION_KEY_SHAPE_ENABLED: 'maybe', RUNWAYML_BASE_URL: 'not a url' });
     expect(lines).toHaveLength(3);
     expect(lines.find((l) => l.startsWith('PORT:'))).toContain('"eighty"');
-    expect(lines.find((l) => l.startsWith('SESSION_ALLOW_OVERRIDES:'))).toContain('true or false');
+    expect(lines.find((l) => l.startsWith('SESSION_KEY_SHAPE_ENABLED:'))).toContain('true or false');
   });
 
   it('refuses production without a Runway key unless the emulator is chosen explicitly', () => {

@@ -1,0 +1,40 @@
+import { createSecretKey } from 'node:crypto';
+import type { Config } from '../config';
+import { SCOPES, type Scope } from './clients';
+
+// Optional JWT bearer verification for apps whose users sign in: HS256 with a shared secret or any
+// JWKS-published key, with issuer and audience checked. jose is ESM-only; Node >= 22 loads it with
+// require(), and the import is deferred so a broker without JWT never loads it.
+
+export interface VerifiedJwt {
+  subject: string;
+  scopes: Scope[];
+}
+
+export type JwtVerifier = (token: string) => Promise<VerifiedJwt>;
+
+export function createJwtVerifier(config: Config): JwtVerifier | undefined {
+  if (!config.JWT_SECRET && !config.JWT_JWKS_URL) return undefined;
+  const jose = import('jose');
+  const key = config.JWT_SECRET
+    ? Promise.resolve(createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8')))
+    : jose.then((j) => j.createRemoteJWKSet(new URL(config.JWT_JWKS_URL!)));
+  const defaults = config.JWT_DEFAULT_SCOPES.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+  return async (token) => {
+    const { jwtVerify } = await jose;
+    const { payload } = await jwtVerify(token, (await key) as Parameters<typeof jwtVerify>[1], {
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      algorithms: config.JWT_SECRET ? ['HS256', 'HS384', 'HS512'] : ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256', 'EdDSA'],
+    });
+    if (!payload.sub) throw new Error('token has no subject');
+    const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scp) ? (payload.scp as string[]) : undefined;
+    // A token may narrow our defaults but never grant admin.
+    const scopes = claimed ? defaults.filter((s) => claimed.includes(s)) : defaults;
+    return { subject: payload.sub, scopes: scopes.filter((s) => s !== 'admin') };
+  };
+}
+
+export function looksLikeJwt(token: string): boolean {
+  return /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+}

@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { apiReference } from '@scalar/express-api-reference';
+import { Router, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { buildOpenApiDocument, openApiYaml } from './openapi';
+
+// The API reference: the OpenAPI document (generated once, here, from the same code as
+// openapi/openapi.yaml) and Scalar's interactive page. Everything the page needs comes from this
+// origin — the Scalar bundle ships in node_modules — so it works with no network (air-gapped
+// deployments, CI). No auth: the document describes the API, it holds no secrets.
+
+export const DOCS_PATHS = { page: '/docs', bundle: '/docs/scalar.js', json: '/openapi.json', yaml: '/openapi.yaml' } as const;
+
+/**
+ * Scalar's standalone browser bundle (one self-contained file). @scalar/api-reference does not export
+ * the path, so it is found next to the package's main entry.
+ */
+export function scalarBundlePath(): string {
+  return join(dirname(require.resolve('@scalar/api-reference')), 'browser', 'standalone.js');
+}
+
+/** Renders the page once: the HTML is static, which lets the CSP pin its inline script by hash. */
+function renderPage(): string {
+  let html: string | undefined;
+  const handler = apiReference({
+    pageTitle: 'characters-broker API reference',
+    url: DOCS_PATHS.json,
+    cdn: DOCS_PATHS.bundle,
+    // Offline: system fonts instead of Scalar's font CDN, no telemetry, no developer toolbar.
+    withDefaultFonts: false,
+    telemetry: false,
+    showDeveloperTools: 'never',
+    favicon: 'data:,', // an empty icon, so browsers do not ask this API for /favicon.ico
+    // Scalar's hosted services (AI agent, MCP generator) are unreachable offline and not ours to offer.
+    ...{ agent: { disabled: true }, mcp: { disabled: true } },
+  }) as unknown as (req: unknown, res: { type(t: string): { send(body: string): void } }) => void;
+  handler({}, { type: () => ({ send: (body: string) => void (html = body) }) });
+  if (!html) throw new Error('@scalar/express-api-reference rendered nothing');
+  return html;
+}
+
+const inlineScripts = (html: string): string[] =>
+  [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '');
+
+/**
+ * helmet's defaults stay app-wide; the page alone gets a CSP Scalar can run under: its own bundle,
+ * its inline bootstrap script pinned by hash, inline styles (Vue binds style attributes), data:/blob:
+ * images and fonts. connect-src 'self' lets "Test request" reach this broker and nothing else.
+ */
+function pageSecurity(html: string): RequestHandler {
+  const hashes = inlineScripts(html).map((body) => `'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        'script-src': ["'self'", ...hashes],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'font-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        'worker-src': ["'self'", 'blob:'],
+      },
+    },
+  });
+}
+
+interface Assets {
+  json: string;
+  yaml: string;
+  page: string;
+  bundle: string;
+}
+
+let assets: Assets | undefined;
+
+/** Built on first use and kept: the document depends on code only, never on configuration. */
+function docsAssets(): Assets {
+  if (!assets) {
+    const document = buildOpenApiDocument();
+    assets = { json: JSON.stringify(document), yaml: openApiYaml(document), page: renderPage(), bundle: scalarBundlePath() };
+  }
+  return assets;
+}
+
+export function docsRouter(): Router {
+  const { json, yaml, page, bundle } = docsAssets();
+
+  const router = Router();
+  router.get(DOCS_PATHS.json, (_req, res) => {
+    res.type('application/json').send(json);
+  });
+  router.get(DOCS_PATHS.yaml, (_req, res) => {
+    res.type('application/yaml').send(yaml);
+  });
+  router.get(DOCS_PATHS.bundle, (_req, res, next) => {
+    res.sendFile(bundle, { maxAge: '1h', dotfiles: 'deny' }, (err) => {
+      if (err && !res.headersSent) next(err);
+    });
+  });
+  router.get(DOCS_PATHS.page, pageSecurity(page), (_req, res) => {
+    res.type('html').send(page);
+  });
+  return router;
+}

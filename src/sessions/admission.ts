@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors';
+import type { Logger } from '../logger';
+import type { AdmissionStore } from '../store/types';
+
+const MARGIN_MS = 60_000;
+
+/**
+ * Per-client and global caps on sessions in flight or running, decided before any upstream call.
+ * Slots are leases: a crashed holder's slots come back when the lease runs out.
+ */
+export class Admission {
+  constructor(
+    private readonly store: AdmissionStore,
+    public globalLimit: number,
+    private readonly inflightMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async admit(clientId: string, clientLimit: number): Promise<string> {
+    const id = randomUUID();
+    const result = await this.store
+      .acquire({ id, clientId, clientLimit, globalLimit: this.globalLimit, ttlMs: this.inflightMs + MARGIN_MS })
+      .catch((err: unknown) => {
+        throw new AppError('STORE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err });
+      });
+    if (result === 'client_full') {
+      throw new AppError('CONCURRENCY_LIMIT', `This client already has ${clientLimit} session(s) starting or running; end one or retry later.`, {
+        retryAfter: 5,
+      });
+    }
+    if (result === 'global_full') throw new AppError('CAPACITY_EXHAUSTED', undefined, { retryAfter: 5 });
+    return id;
+  }
+
+  /** Keeps the slot until `releaseBy` at the latest (a delivered session runs up to maxDuration). */
+  async holdUntil(leaseId: string, clientId: string, releaseBy: number): Promise<void> {
+    await this.store.extend(leaseId, clientId, Math.max(1, releaseBy - Date.now()) + MARGIN_MS);
+  }
+
+  /** Never throws: a lost release only delays the slot until its lease expires. */
+  async release(leaseId: string, clientId: string): Promise<void> {
+    await this.store.release(leaseId, clientId).catch((err: unknown) => {
+      this.logger.warn({ err: String(err) }, 'could not release a concurrency slot; it frees when its lease expires');
+    });
+  }
+
+  count(clientId?: string): Promise<number> {
+    return this.store.count(clientId);
+  }
+}

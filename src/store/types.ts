@@ -1,0 +1,64 @@
+import type { Store as RateLimitStore } from 'express-rate-limit';
+import type { SessionRegistry } from '../sessions/registry';
+
+// Shared state behind interfaces: in memory for one process, in Redis for several replicas
+// (store/redis.ts). Everything that must agree across replicas goes through these.
+
+export type AdmissionResult = 'admitted' | 'client_full' | 'global_full';
+
+/** Concurrency admission with leases, so a crashed holder's slots come back after `ttlMs`. */
+export interface AdmissionStore {
+  /** Atomically takes a slot if both the client's and the global count allow it. */
+  acquire(lease: { id: string; clientId: string; clientLimit: number; globalLimit: number; ttlMs: number }): Promise<AdmissionResult>;
+  /** Keeps a lease alive (the session is still running). */
+  extend(leaseId: string, clientId: string, ttlMs: number): Promise<void>;
+  release(leaseId: string, clientId: string): Promise<void>;
+  /** Live leases, for one client or for everyone. */
+  count(clientId?: string): Promise<number>;
+}
+
+export type IdempotencyRecord =
+  | { state: 'in_progress'; fingerprint: string }
+  | { state: 'delivered'; fingerprint: string; sessionId: string }
+  | { state: 'failed'; fingerprint: string; status: number; body: Record<string, unknown>; retryAfter?: number };
+
+export interface IdempotencyStore {
+  /** Claims the key for a new execution, or returns what is already recorded under it. */
+  claim(key: string, fingerprint: string, ttlMs: number): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }>;
+  finish(key: string, record: IdempotencyRecord, ttlMs: number): Promise<void>;
+  /** Forgets a claim whose execution never reached Runway (e.g. refused by admission). */
+  forget(key: string): Promise<void>;
+}
+
+/** A delivered session that holds a concurrency slot until it ends upstream. */
+export interface FollowedSession {
+  sessionId: string;
+  leaseId: string;
+  clientId: string;
+  /** Epoch ms after which the slot is released whatever Runway says (maxDuration + margin). */
+  releaseBy: number;
+}
+
+/**
+ * A due-time queue of followed sessions. `claimDue` hands each due session to exactly one caller for
+ * `claimMs`; if that caller dies, the session falls due again and another replica takes it over.
+ */
+export interface FollowQueue {
+  add(session: FollowedSession, dueAt: number): Promise<void>;
+  claimDue(now: number, claimMs: number, max: number): Promise<FollowedSession[]>;
+  reschedule(sessionId: string, dueAt: number): Promise<void>;
+  remove(sessionId: string): Promise<void>;
+}
+
+export interface Stores {
+  kind: 'memory' | 'redis';
+  registry: SessionRegistry;
+  admission: AdmissionStore;
+  idempotency: IdempotencyStore;
+  follow: FollowQueue;
+  /** A store for one express-rate-limit limiter; undefined = the limiter's own memory store. */
+  rateLimit(prefix: string): RateLimitStore | undefined;
+  /** True when the store can be used (always, in memory). */
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
