@@ -49,11 +49,36 @@ function withOperationIds<D extends { paths?: Record<string, Partial<Record<(typ
   return document;
 }
 
+/**
+ * How callers authenticate (src/http/auth.ts), as the document's default `security`: no credentials
+ * (an anonymous browser, when ANONYMOUS_SESSIONS allows it), a client API key, or a JWT. All are
+ * `Authorization: Bearer`; the broker tells them apart. A credential that is present but invalid is
+ * refused with 401. Admin routes override this with `adminKey` (src/avatars/openapi.ts); health
+ * probes declare none.
+ */
+function registerCallerSchemes(registry: OpenAPIRegistry): Record<string, string[]>[] {
+  adminSecurity(registry); // first, so the schemes keep their order whatever FEATURES holds
+  registry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A client API key (from CLIENTS_JSON, CLIENTS_FILE or ADMIN_API_KEYS) as `Authorization: Bearer <key>` (or `X-API-Key: <key>`). ' +
+      'The client\'s scopes, rate and concurrency limits, avatar allowlist and override grants apply.',
+  });
+  registry.registerComponent('securitySchemes', 'jwt', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'A JWT signed by your identity provider, when the broker is configured with JWT_SECRET or JWT_JWKS_URL ' +
+      '(issuer and audience checked). Its `scope`/`scp` claim can narrow JWT_DEFAULT_SCOPES; a JWT never grants admin.',
+  });
+  return [{}, { apiKey: [] }, { jwt: [] }];
+}
+
 export function buildOpenApiDocument(features: Registrar[] = FEATURES) {
   const registry = new OpenAPIRegistry();
-  // Every route takes an optional API key (a wrong one is refused with 401); admin routes require one
-  // and say so with their own `security`, health probes declare none.
-  const optionalKey = [{}, ...adminSecurity(registry)];
+  const callerSecurity = registerCallerSchemes(registry);
   for (const register of features) register(registry);
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -74,7 +99,7 @@ export function buildOpenApiDocument(features: Registrar[] = FEATURES) {
       { name: 'Conversations', description: 'Conversation records, transcripts and recordings (admin key, or your own session).' },
       { name: 'Operations', description: 'Health probes for orchestrators and load balancers (no credentials).' },
     ],
-    security: optionalKey,
+    security: callerSecurity,
   });
   return withOperationIds(document);
 }
