@@ -152,7 +152,7 @@ stop_and_check() { # $1 = container, $2 = label
 say "podman run $BROKER (NODE_ENV=production RUNWAY_MODE=emulator, read-only, no capabilities)"
 if ! timeout 60 podman run -d --name "$BROKER" --pull=never \
   --read-only --cap-drop ALL --security-opt no-new-privileges \
-  -e NODE_ENV=production -e RUNWAY_MODE=emulator -p 127.0.0.1::8080 "$IMAGE" >/dev/null 2>>"$STATE/podman.log"; then
+  -e NODE_ENV=production -e RUNWAY_MODE=emulator -e ANONYMOUS_SESSIONS=on -e CORS_ORIGINS=http://localhost -e ANONYMOUS_AVATARS=music-superstar -p 127.0.0.1::8080 "$IMAGE" >/dev/null 2>>"$STATE/podman.log"; then
   show "$STATE/podman.log"; abort "podman run $BROKER"
 fi
 base="http://127.0.0.1:$(port_of "$BROKER" 8080)"
@@ -184,7 +184,7 @@ if timeout 60 podman run -d --name "$EMULATOR" --pull=never --read-only --cap-dr
     -p 127.0.0.1::4010 -p 127.0.0.1::8080 "$IMAGE" node dist/emulator/main.js >/dev/null 2>>"$STATE/podman.log" &&
   timeout 60 podman run -d --name "$LIVE" --pull=never --read-only --cap-drop ALL --security-opt no-new-privileges \
     --network "container:$EMULATOR" -e RUNWAY_MODE=live -e RUNWAYML_BASE_URL=http://127.0.0.1:4010 \
-    -e RUNWAYML_API_SECRET=emulator-accepts-any-key -e REDIS_URL=redis://redis:6379 "$IMAGE" >/dev/null 2>>"$STATE/podman.log"; then
+    -e RUNWAYML_API_SECRET=emulator-accepts-any-key -e ANONYMOUS_SESSIONS=on -e CORS_ORIGINS=http://localhost -e ANONYMOUS_AVATARS=music-superstar "$IMAGE" >/dev/null 2>>"$STATE/podman.log"; then
   emu="http://127.0.0.1:$(port_of "$EMULATOR" 4010)"
   live="http://127.0.0.1:$(port_of "$EMULATOR" 8080)"
   check "emulator GET /__emulator/health 200" wait_for "$emu/__emulator/health" 30
