@@ -13,7 +13,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+COPY scripts/copy-assets.js ./scripts/
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json && node scripts/copy-assets.js
 
 # ---- production: runtime dependencies + compiled JavaScript only -----------------------------
 FROM node:24-slim AS production

@@ -169,6 +169,8 @@ t=$(date +%s)
 body=$(new_session "$base" 2>&1)
 check "POST /api/avatar/session -> sessionId, serverUrl, token, roomName ($(elapsed "$t"))" \
   json_has "$body" sessionId serverUrl token roomName
+check "GET /docs and its bundle are served from the image (no dev packages needed)" \
+  bash -c 'curl -sSf --max-time 10 -o /dev/null "$1/docs" && curl -sSf --max-time 10 -o /dev/null "$1/docs/scalar.js"' _ "$base"
 logs=$(timeout 30 podman logs "$BROKER" 2>&1)
 check "logs are JSON in production (no pino-pretty)" bash -c 'grep -q "^{\"level\":30" <<<"$1"' _ "$logs"
 stop_and_check "$BROKER" broker

@@ -8,4 +8,5 @@ if [ ! -x node_modules/.bin/tsc ]; then
 fi
 if [ "${1:-}" != "--deps-only" ]; then
   sh scripts/with-node.sh node_modules/typescript/bin/tsc -p tsconfig.build.json
+  sh scripts/with-node.sh scripts/copy-assets.js
 fi

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { apiReference } from '@scalar/express-api-reference';
@@ -16,7 +17,14 @@ export const DOCS_PATHS = { page: '/docs', bundle: '/docs/scalar.js', json: '/op
  * Scalar's standalone browser bundle (one self-contained file). @scalar/api-reference does not export
  * the path, so it is found next to the package's main entry.
  */
+/**
+ * The standalone Scalar bundle: copied into dist/ops/assets by the build (scripts/copy-assets.js), so
+ * the production image needs no @scalar/api-reference package; straight from the dev dependency when
+ * running from source (tests).
+ */
 export function scalarBundlePath(): string {
+  const built = join(__dirname, 'assets', 'scalar-standalone.js');
+  if (existsSync(built)) return built;
   return join(dirname(require.resolve('@scalar/api-reference')), 'browser', 'standalone.js');
 }
 
