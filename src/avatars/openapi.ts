@@ -21,7 +21,7 @@ export function adminSecurity(registry: OpenAPIRegistry): Record<string, string[
     registry.registerComponent('securitySchemes', ADMIN_SCHEME, {
       type: 'http',
       scheme: 'bearer',
-      description: 'An admin API key from ADMIN_API_KEYS, as `Authorization: Bearer <key>` (or `X-API-Key: <key>`).',
+      description: 'An API key with the `admin` scope (from ADMIN_API_KEYS, or a CLIENTS_FILE / CLIENTS_JSON entry granted it), as `Authorization: Bearer <key>` (or `X-API-Key: <key>`).',
     });
   }
   return [{ [ADMIN_SCHEME]: [] }];
