@@ -45,4 +45,22 @@ export function registerOpsRoutes(registry: OpenAPIRegistry): void {
       503: { description: 'Draining or a required store is down.', headers: noStore, content: { 'application/json': { schema: readyResponse } } },
     },
   });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    tags: ['Operations'],
+    summary: 'Prometheus metrics',
+    description:
+      'Process metrics plus request durations by route, sessions by outcome, time to READY and to credentials, in-flight and ' +
+      'active sessions, upstream calls by operation and status, rate-limit rejections and orphan cancellations. Labels are ' +
+      'bounded: no session, client or avatar ids. Served here when METRICS_PORT=0, otherwise only on that internal port.',
+    security: [],
+    responses: {
+      200: {
+        description: 'Prometheus text exposition format.',
+        headers: noStore,
+        content: { 'text/plain': { schema: z.string().meta({ example: 'broker_sessions_total{outcome="delivered"} 42' }) } },
+      },
+    },
+  });
 }

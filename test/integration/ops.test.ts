@@ -63,3 +63,27 @@ describe('/readyz', () => {
     expect((await request(h.app).get('/livez').set('Authorization', 'Bearer wrong')).status).toBe(200);
   });
 });
+
+describe('request logs', () => {
+  it('writes one line per request with request id, route template, status and duration, and no query or body', async () => {
+    h = await startHarness();
+    const res = await request(h.app).post('/api/avatar/session?attempt=secret-nonce').set('X-Request-Id', 'log-test-1').send({ avatarId: 'music-superstar' });
+    expect(res.status).toBe(200);
+    const lines = h.logs.lines.map((l) => JSON.parse(l)).filter((l) => l.req?.id === 'log-test-1');
+    expect(lines).toHaveLength(1);
+    const [line] = lines;
+    expect(line).toMatchObject({ level: 30, msg: 'request completed', route: '/api/avatar/session', req: { method: 'POST', path: '/api/avatar/session' }, res: { statusCode: 200 } });
+    expect(typeof line.responseTime).toBe('number');
+    expect(JSON.stringify(line)).not.toContain('secret-nonce');
+    expect(JSON.stringify(line)).not.toContain(res.body.token);
+  });
+
+  it('logs 4xx at warn and 5xx at error', async () => {
+    h = await startHarness({}, { failureRate: 1 });
+    await request(h.app).post('/api/avatar/session').set('X-Request-Id', 'bad-1').send({});
+    await request(h.app).post('/api/avatar/session').set('X-Request-Id', 'bad-2').send({ avatarId: 'music-superstar' });
+    const levelOf = (id: string) => h.logs.lines.map((l) => JSON.parse(l)).find((l) => l.req?.id === id)?.level;
+    expect(levelOf('bad-1')).toBe(40);
+    expect(levelOf('bad-2')).toBe(50);
+  });
+});
