@@ -68,6 +68,9 @@ export const SETTINGS = {
   ADMIN_API_KEYS: { schema: list, default: '', secret: true, doc: 'comma-separated admin API keys, each `name:key` or a bare key; required for the management routes' },
   METRICS_PORT: { schema: int(0, 65535), default: '0', doc: 'serve /metrics on this separate port (internal); 0 = on the main port' },
   SHUTDOWN_GRACE_MS: { schema: int(0, 600_000), default: '10000', doc: 'how long shutdown waits for in-flight sessions before cancelling them' },
+  REDIS_URL: { schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis://[user:password@]host:port[/db] or rediss://...'), secret: true, doc: 'share rate limits, concurrency slots, session records, idempotency keys and follow-ups with other replicas through this Redis or Valkey (unset = in memory, one process); see docs/scaling.md' },
+  REDIS_PREFIX: { schema: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'expected 1-64 visible ASCII characters'), default: 'cb:', doc: 'prefix of every Redis key the broker writes (separate brokers sharing one Redis need different prefixes)' },
+  REDIS_COMMAND_TIMEOUT_MS: { schema: int(50, 60_000), default: '1000', doc: 'a Redis command that takes longer fails (session creation then answers 503 STORE_UNAVAILABLE instead of hanging)' },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;

@@ -7,6 +7,7 @@ import { ConfigError, describeConfig, loadConfig, type Config } from './config';
 import { startEmulator, type EmulatorHandle } from './emulator';
 import { createLogger, type Logger } from './logger';
 import { metricsRouter } from './ops/health';
+import { createStores } from './store';
 
 async function main(): Promise<void> {
   const config = loadOrExit();
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
     ? { baseURL: emulator.url, apiKey: emulator.apiKey ?? 'emulator' }
     : { baseURL: config.RUNWAYML_BASE_URL, apiKey: config.RUNWAYML_API_SECRET as string };
 
-  const broker = createBroker({ config, logger, upstream });
+  const stores = createStores(config, logger); // Redis when REDIS_URL is set, else memory
+  const broker = createBroker({ config, logger, upstream, stores });
   logger.info({ globalMaxSessions: await broker.sizeCapacity() }, 'global session cap set');
   const server = await listen(broker.app, config.PORT, config.HOST);
   const metricsServer = config.METRICS_PORT ? await listen(metricsApp(broker), config.METRICS_PORT, config.HOST) : undefined;

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { AppError } from '../errors';
+import { AppError, isAppError } from '../errors';
 import type { Stores } from '../store/types';
 
 // Request-rate limits per client identity (anonymous callers are keyed by address, IPv6 by /56).
@@ -24,6 +24,7 @@ export function limiter(
     identifier: name,
     store: stores.rateLimit(`rl:${name}:`),
     passOnStoreError: name !== 'sessions',
+    logger: quietOnStoreOutage,
     handler: (req, _res, next) => {
       onLimited(name);
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime();
@@ -32,3 +33,12 @@ export function limiter(
     },
   });
 }
+
+// express-rate-limit logs every store error to the console, i.e. once per request during a Redis
+// outage; the store logs the outage itself, once when it starts and once when it ends.
+const quietOnStoreOutage = {
+  warn: (error: unknown, message?: string) => console.warn(message ?? '', error),
+  error: (error: unknown, message?: string) => {
+    if (!(isAppError(error) && error.code === 'STORE_UNAVAILABLE')) console.error(message ?? '', error);
+  },
+};

@@ -1,3 +1,4 @@
+import { isAppError } from '../errors';
 import type { Logger } from '../logger';
 import { TERMINAL_STATUSES, type RealtimeSessionsApi } from '../runway/sessions';
 import type { FollowedSession, FollowQueue } from '../store/types';
@@ -57,7 +58,9 @@ export class SessionFollower {
       const due = await this.options.queue.claimDue(now, CLAIM_MS, BATCH);
       await Promise.all(due.map((session) => this.check(session, now)));
     } catch (err) {
-      this.options.logger.warn({ err: String(err) }, 'session follow-up skipped a beat');
+      // A store outage is logged once by the store, not here every second.
+      const level = isAppError(err) && err.code === 'STORE_UNAVAILABLE' ? 'debug' : 'warn';
+      this.options.logger[level]({ err: String(err) }, 'session follow-up skipped a beat');
     } finally {
       this.ticking = false;
     }
