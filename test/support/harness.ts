@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBroker, type Broker } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { loadConfig, type Config } from '../../src/config';
+import type { Logger } from '../../src/logger';
+import type { Stores } from '../../src/store/types';
 import { startEmulator, type EmulatorHandle, type EmulatorSettings } from '../../src/emulator';
 import { capturingLogger } from './silent-logger';
 
@@ -17,14 +19,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** Shared state for the broker (default: in memory), e.g. Redis-backed stores; closed with the broker. */
+  stores?: (config: Config, logger: Logger) => Stores;
+  /** Another harness's emulator, so several brokers talk to one Runway; not closed by this harness. */
+  emulator?: EmulatorHandle;
+}
+
 /** A real broker wired to a real emulator, as in production but on loopback. */
 export async function startHarness(
   env: Record<string, string> = {},
   settings: Partial<EmulatorSettings> = {},
+  options: HarnessOptions = {},
 ): Promise<Harness> {
-  const emulator = await startEmulator({
-    settings: { apiKey: EMULATOR_KEY, readiness: { kind: 'fixed', ms: 50 }, concurrencyLimit: 1000, avatarProcessingMs: 0, ...settings },
-  });
+  const ownEmulator = !options.emulator;
+  const emulator =
+    options.emulator ??
+    (await startEmulator({
+      settings: { apiKey: EMULATOR_KEY, readiness: { kind: 'fixed', ms: 50 }, concurrencyLimit: 1000, avatarProcessingMs: 0, ...settings },
+    }));
   const logs = capturingLogger('debug');
   // Limits are generous unless a test is about limits (see access-control tests).
   const config = loadConfig({
@@ -38,7 +51,8 @@ export async function startHarness(
     GLOBAL_MAX_SESSIONS: '10000',
     ...env,
   });
-  const broker = createBroker({ config, logger: logs.logger, upstream: { baseURL: emulator.url, apiKey: EMULATOR_KEY } });
+  const stores = options.stores?.(config, logs.logger);
+  const broker = createBroker({ config, logger: logs.logger, upstream: { baseURL: emulator.url, apiKey: EMULATOR_KEY }, ...(stores ? { stores } : {}) });
   let server: Server | undefined;
   return {
     broker,
@@ -55,7 +69,7 @@ export async function startHarness(
         server.closeAllConnections();
         await new Promise((resolve) => server!.close(resolve));
       }
-      await emulator.close();
+      if (ownEmulator) await emulator.close();
     },
   };
 }

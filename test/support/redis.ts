@@ -1,0 +1,127 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection, createServer } from 'node:net';
+import type { Config } from '../../src/config';
+import type { Logger } from '../../src/logger';
+import { createRedisStores } from '../../src/store/redis';
+
+// A private redis-server per test file: 127.0.0.1, a free port, no persistence. Tests that need it
+// run in CI (which installs the Debian package redis-server) and fail there if it is missing; on a
+// developer machine without it they are skipped with a message.
+
+export const REDIS_BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
+export const redisAvailable: boolean = spawnSync(REDIS_BINARY, ['--version'], { stdio: 'ignore' }).status === 0;
+
+const MISSING = `${REDIS_BINARY} not found: install it (Debian/Ubuntu: apt-get install -y redis-server) to run the Redis store tests`;
+
+/**
+ * When redis-server is missing, registers what stands in for the Redis tests (a failing test in CI,
+ * a skipped one with a message elsewhere) and returns true; call it inside a describe block.
+ */
+export function withoutRedis(name: string): boolean {
+  if (redisAvailable) return false;
+  if (process.env.CI) {
+    it(`${name}: needs redis-server`, () => {
+      throw new Error(`${MISSING}. CI must install it (.ci/run does).`);
+    });
+  } else {
+    it.skip(`${name} (skipped: ${MISSING})`, () => undefined);
+    console.warn(`[skip] ${name}: ${MISSING}`);
+  }
+  return true;
+}
+
+/** `describe` whose tests need redis-server (see withoutRedis). */
+export function describeWithRedis(name: string, body: () => void): void {
+  describe(name, () => {
+    if (!withoutRedis(name)) body();
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** SIGKILL, as a crash: no goodbye to clients. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (empty, as after a crash without persistence). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+
+  const start = async () => {
+    const proc = spawn(REDIS_BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    proc.stdout!.on('data', (d) => (output += d));
+    proc.stderr!.on('data', (d) => (output += d));
+    child = proc;
+    const deadline = Date.now() + 10_000;
+    while (!(await answersPing(port))) {
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error(`redis-server did not start on port ${port}:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  const kill = async () => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = once(proc, 'exit');
+    proc.kill('SIGKILL');
+    await exited;
+  };
+
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, kill, restart: start, stop: kill };
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.setTimeout(500);
+    let reply = '';
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d) => {
+      reply += d;
+      if (reply.includes('\r\n')) {
+        socket.destroy();
+        resolve(reply.startsWith('+PONG'));
+      }
+    });
+    socket.on('error', () => resolve(false));
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Redis-backed stores for startHarness (same settings as createStores; reconnects quickly). */
+export function redisStores(url: string, prefix: string) {
+  return (config: Config, logger: Logger) =>
+    createRedisStores({
+      url,
+      prefix,
+      commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      recordRetainMs: config.SESSION_RECORD_TTL_S * 1000,
+      logger,
+      maxReconnectDelayMs: 200,
+    });
+}
