@@ -71,8 +71,8 @@ maybe('a real browser on another origin', () => {
   it('gets credentials through a CORS preflight and dials LiveKit with them', async () => {
     const tab = await browser!.newPage();
     await tab.goto(siteOrigin);
-    await tab.waitForFunction(() => (window as unknown as { credentials?: unknown }).credentials !== undefined, undefined, { timeout: 15_000 });
-    const credentials = await tab.evaluate(() => (window as unknown as { credentials: Record<string, unknown> }).credentials);
+    await tab.waitForFunction(() => (globalThis as unknown as { credentials?: unknown }).credentials !== undefined, undefined, { timeout: 15_000 });
+    const credentials = await tab.evaluate(() => (globalThis as unknown as { credentials: Record<string, unknown> }).credentials);
     expect(credentials).toMatchObject({ status: 200, sessionId: expect.any(String), serverUrl: expect.stringMatching(/^ws:\/\//), token: expect.any(String) });
     await eventually(() => (h.emulator.ledger().sessions.find((s) => s.id === credentials.sessionId)?.livekitDialIns ?? 0) >= 1, 15_000);
     // The browser really preflighted the cross-origin JSON POST, and the broker answered it.
