@@ -246,7 +246,10 @@ export class SessionOrchestrator {
 
   private async markDelivered(attempt: Attempt, id: string, expiresAt: string): Promise<void> {
     attempt.delivered = true;
-    await this.options.registry.update(id, { status: 'delivered', deliveredAt: new Date().toISOString(), expiresAt });
+    // Credentials exist now and must reach the client: a registry hiccup must not lose them.
+    await this.options.registry.update(id, { status: 'delivered', deliveredAt: new Date().toISOString(), expiresAt }).catch((err: unknown) => {
+      this.options.logger.warn({ sessionId: id, err: String(err) }, 'could not record delivery; delivering anyway');
+    });
     this.options.logger.info({ sessionId: id, shape: attempt.plan.shape, ms: Math.round(attempt.elapsedMs()) }, 'session delivered');
   }
 

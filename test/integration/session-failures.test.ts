@@ -182,3 +182,20 @@ describe('queueing for capacity', () => {
     expect(res.body.sessionId).toBe(queuedId);
   });
 });
+
+describe('after consume, delivery wins', () => {
+  it('still delivers the credentials when recording the delivery fails', async () => {
+    h = await startHarness();
+    const registry = h.broker.registry;
+    const update = registry.update.bind(registry);
+    registry.update = async (id, patch) => {
+      if (patch.status === 'delivered') throw new Error('store hiccup');
+      return update(id, patch);
+    };
+    const res = await create();
+    expect(res.status).toBe(200);
+    expect(res.body.token).toEqual(expect.any(String));
+    expect(onlySession().status).toBe('RUNNING');
+    expect(onlySession().cancelledAt).toBeNull();
+  });
+});
