@@ -56,7 +56,8 @@ async function startEmbeddedEmulator(config: Config, logger: Logger): Promise<Em
   const apiKey = `emu_${randomBytes(16).toString('hex')}`;
   const emulator = await startEmulator({
     port: config.EMULATOR_EMBEDDED_PORT,
-    settings: { apiKey },
+    // Random seed: ids must not repeat across restarts (the emulator's fixed default is for tests).
+    settings: { apiKey, seed: Math.floor(Math.random() * 2 ** 31) },
     logger: logger.child({ component: 'emulator' }),
   });
   const banner = [

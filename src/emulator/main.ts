@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   const env = process.env;
   const log = pino({ level: env.EMULATOR_LOG_LEVEL ?? 'info', base: { service: 'runway-emulator' } });
   const config = readConfig(env.EMULATOR_CONFIG);
-  const settings = mergeSettings(mergeSettings(defaultSettings(), config.settings), settingsFromEnv(env));
+  // A long-running emulator gets a random seed unless one is given: with the fixed default, every
+  // restart would hand out the same session ids again, which Runway never does. Tests pin a seed.
+  const randomSeed = { seed: Math.floor(Math.random() * 2 ** 31) };
+  const settings = mergeSettings(mergeSettings(mergeSettings(defaultSettings(), randomSeed), config.settings), settingsFromEnv(env));
   const envFaults: unknown[] = env.EMULATOR_FAULTS ? (JSON.parse(env.EMULATOR_FAULTS) as unknown[]) : [];
 
   const emulator = await startEmulator({
