@@ -92,6 +92,32 @@ describeWithRedis('Redis outage (in-process broker)', () => {
     expect(unhandled).toEqual([]);
   });
 
+  it('a Redis that stops answering (hung, partitioned) costs a request REDIS_COMMAND_TIMEOUT_MS, never a hang', async () => {
+    h = await startHarness({ CLIENTS_JSON: CLIENTS, REDIS_COMMAND_TIMEOUT_MS: '300' }, {}, { stores: redisStores(redis.url, 'hung:') });
+    await eventually(() => h.logs.text().includes('shared store connected'), 5000);
+    expect((await start()).status).toBe(200);
+    redis.pause();
+    try {
+      const t0 = Date.now();
+      const refused = await start();
+      expect([refused.status, refused.body.code]).toEqual([503, 'STORE_UNAVAILABLE']);
+      expect(Date.now() - t0).toBeLessThan(1500);
+      const t1 = Date.now();
+      expect((await request(h.app).get('/readyz')).status).toBe(503);
+      expect(Date.now() - t1).toBeLessThan(1500);
+    } finally {
+      redis.resume();
+    }
+    let after: request.Response | undefined;
+    for (let i = 0; i < 50 && after?.status !== 200; i += 1) {
+      if (i) await new Promise((r) => setTimeout(r, 100));
+      after = await start();
+    }
+    expect(after?.status).toBe(200);
+    await eventually(() => h.logs.text().includes('shared store back'), 5000);
+    expect(unhandled).toEqual([]);
+  });
+
   it('boots while Redis is down, unready until it comes', async () => {
     await redis.kill();
     h = await startHarness({ CLIENTS_JSON: CLIENTS, REDIS_COMMAND_TIMEOUT_MS: '500' }, {}, { stores: redisStores(redis.url, 'boot:') });

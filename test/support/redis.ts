@@ -54,6 +54,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty, as after a crash without persistence). */
   restart(): Promise<void>;
+  /** SIGSTOP: the port stays open but nothing answers (a hung server or a partition). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -89,7 +93,21 @@ export async function startRedis(): Promise<RedisServer> {
   };
 
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, kill, restart: start, stop: kill };
+  const signal = (sig: NodeJS.Signals) => {
+    if (child && child.exitCode === null) child.kill(sig);
+  };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    restart: start,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+    stop: async () => {
+      signal('SIGCONT');
+      await kill();
+    },
+  };
 }
 
 function answersPing(port: number): Promise<boolean> {
