@@ -199,3 +199,25 @@ describe('after consume, delivery wins', () => {
     expect(onlySession().cancelledAt).toBeNull();
   });
 });
+
+describe('every upstream status before READY', () => {
+  it.each(['COMPLETED', 'FAILED'] as const)('%s before READY: 502 SESSION_FAILED and polling ends', async (status) => {
+    h = await startHarness({}, { readiness: { kind: 'fixed', ms: 5000 } });
+    const pending = create();
+    await eventually(() => h.emulator.ledger().sessions.length === 1 && onlySession().polls >= 1);
+    const ended = await fetch(`${h.emulator.url}/__emulator/sessions/${onlySession().id}/end`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status, ...(status === 'FAILED' ? { failureCode: 'SAFETY.INPUT' } : {}) }),
+    });
+    expect(ended.ok).toBe(true);
+    const res = await pending;
+    expect(res.status).toBe(502);
+    expect(res.body.code).toBe('SESSION_FAILED');
+    if (status === 'FAILED') expect(res.body.failureCode).toBe('SAFETY.INPUT');
+    else expect(res.body.error).toContain('COMPLETED');
+    const polls = onlySession().polls;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(onlySession().polls).toBe(polls);
+  });
+});
