@@ -12,7 +12,7 @@ export interface Metrics {
   upstreamAttempt(op: string, status: string, durationMs: number): void;
   rateLimited(limiter: string): void;
   rejected(code: string): void;
-  /** Reads the number of delivered sessions that may still be running. */
+  /** Reads the number of sessions holding a concurrency slot (starting or running). */
   trackActive(read: () => number | Promise<number>): void;
 }
 
@@ -55,7 +55,7 @@ export function createMetrics(): Metrics {
   let readActive: (() => number | Promise<number>) | undefined;
   new Gauge({
     name: 'broker_sessions_active',
-    help: 'Delivered sessions that may still be running upstream',
+    help: 'Sessions holding a concurrency slot: starting, or delivered and possibly still running upstream',
     registers: [registry],
     async collect() {
       if (readActive) this.set(await readActive());
