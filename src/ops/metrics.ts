@@ -88,14 +88,17 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  // Refusals before any upstream call: counted the same whether validation or admission refused.
+  const rejected = (code: string) => {
+    sessions.inc({ outcome: 'rejected' });
+    rejections.inc({ code });
+  };
+
   return {
     registry,
     observer: {
       inflight: (delta) => inflight.inc(delta),
-      rejected: (code) => {
-        sessions.inc({ outcome: 'rejected' });
-        rejections.inc({ code });
-      },
+      rejected,
       polled: () => polls.inc(),
       finished: (outcome, { readyMs, credentialsMs }) => {
         sessions.inc({ outcome });
@@ -117,10 +120,7 @@ export function createMetrics(): Metrics {
       upstreamDuration.observe({ op }, durationMs / 1000);
     },
     rateLimited: (limiter) => rateLimited.inc({ limiter }),
-    rejected: (code) => {
-      sessions.inc({ outcome: 'rejected' });
-      rejections.inc({ code });
-    },
+    rejected,
     trackActive: (read) => {
       readActive = read;
     },

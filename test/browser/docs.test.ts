@@ -1,25 +1,14 @@
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { buildOpenApiDocument, openApiYaml } from '../../src/ops/openapi';
+import { describeWithChromium, launchChromium } from '../support/chromium';
 import { startHarness, type Harness } from '../support/harness';
 
 // The API reference at /docs, as a person sees it: Debian's Chromium loads the page from the broker on
 // loopback and must render the routes with nothing fetched from any other origin (air-gapped use).
 
-const CHROMIUM = '/usr/bin/chromium';
-// Headless, and nothing in the background that would try to reach the (closed) network.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SESSION_SUMMARY = 'Start an avatar session and get one-time WebRTC credentials';
 
 let harness: Harness;
@@ -73,18 +62,11 @@ describe('API reference routes', () => {
   });
 });
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) {
-  process.stderr.write(`test/browser/docs.test.ts: ${CHROMIUM} is missing, skipping the browser test (apt-get install -y chromium)\n`);
-}
-
-(haveChromium || process.env.CI ? describe : describe.skip)('API reference page in Chromium', () => {
+describeWithChromium('test/browser/docs.test.ts')('API reference page in Chromium', () => {
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (see .ci/run)`);
-    // launch() gives every run a fresh, temporary user-data-dir.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   }, 40_000);
 
   afterAll(async () => {

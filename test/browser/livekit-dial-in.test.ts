@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeWithChromium, launchChromium } from '../support/chromium';
 import { eventually, startHarness, type Harness } from '../support/harness';
 
 // The end-to-end proof a frontend team cares about: in a real browser, on another origin, a page does
@@ -9,8 +10,6 @@ import { eventually, startHarness, type Harness } from '../support/harness';
 // credentials to the real livekit-client, which dials the emulator's LiveKit probe. The emulator's
 // ledger shows the token dialled in. No media flows: the probe accepts, records and closes.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const LIVEKIT_ESM = require.resolve('livekit-client').replace(/livekit-client\.[^/]*$/, 'livekit-client.esm.mjs');
 
 function page(broker: string): string {
@@ -33,19 +32,7 @@ let h: Harness;
 let site: Server;
 let browser: Browser | undefined;
 
-const available = (() => {
-  try {
-    readFileSync(CHROMIUM);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (see .ci/run)`);
-const maybe = available ? describe : describe.skip;
-if (!available) console.warn(`skipping the LiveKit browser test: ${CHROMIUM} is not installed (apt-get install chromium)`);
-
-maybe('a real browser on another origin', () => {
+describeWithChromium('test/browser/livekit-dial-in.test.ts')('a real browser on another origin', () => {
   let siteOrigin: string;
   let brokerOrigin = '';
   beforeAll(async () => {
@@ -59,7 +46,7 @@ maybe('a real browser on another origin', () => {
     siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     h = await startHarness({ CORS_ORIGINS: siteOrigin });
     brokerOrigin = await h.listen();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,20 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import RunwayML from '@runwayml/sdk';
+import { freePort } from '../support/ports';
 
 // `npm run emulator` as users run it: dist/emulator/main.js configured by environment variables.
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'emulator', 'main.js');
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 it('serves the SDK on EMULATOR_PORT with env knobs and exits 0 on SIGTERM', async () => {
   const port = await freePort();

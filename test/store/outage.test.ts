@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import request from 'supertest';
 import { eventually, startHarness, type Harness } from '../support/harness';
-import { describeWithRedis, freePort, redisStores, startRedis, type RedisServer } from '../support/redis';
+import { freePort } from '../support/ports';
+import { describeWithRedis, redisStores, startRedis, type RedisServer } from '../support/redis';
 
 // Redis dies mid-run and comes back: session creation fails closed (503 STORE_UNAVAILABLE, fast,
 // never a 500 or a hang), /readyz says 503, reads that need no shared state fail open, nothing

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createConnection, createServer } from 'node:net';
+import { freePort } from './ports';
+import { createConnection } from 'node:net';
 import type { Config } from '../../src/config';
 import type { Logger } from '../../src/logger';
 import { createRedisStores } from '../../src/store/redis';
@@ -37,14 +38,6 @@ export function describeWithRedis(name: string, body: () => void): void {
   describe(name, () => {
     if (!withoutRedis(name)) body();
   });
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface RedisServer {
