@@ -31,7 +31,7 @@ import { Upstream } from './runway/upstream';
 import { SessionOrchestrator } from './sessions/orchestrator';
 import { Admission } from './sessions/admission';
 import { SessionFollower } from './sessions/follower';
-import type { SessionRegistry } from './sessions/registry';
+import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
 import { sessionsRouter } from './sessions/router';

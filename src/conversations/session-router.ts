@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireScope } from '../http/auth';
 import type { ConversationsApi } from '../runway/conversations';
 import { ownedRecord } from '../sessions/ownership';
-import type { SessionRegistry } from '../sessions/registry';
+import type { SessionRegistry } from '../store/registry';
 import { sendConversation } from './router';
 
 /**

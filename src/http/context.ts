@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { ClientPolicy, Scope } from '../access/clients';
+import type { ClientIdentity } from '../access/identity';
 
-export interface ClientIdentity {
-  /** Stable identity used for ownership and limits. Never a secret. */
-  id: string;
-  kind: 'anonymous' | 'api-key' | 'jwt';
-  scopes: Scope[];
-  /** Limits and permissions; null for anonymous callers when anonymous sessions are off. */
-  policy: ClientPolicy | null;
-}
+export type { ClientIdentity };
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import { TERMINAL_STATUSES, type RealtimeSessionsApi } from '../runway/sessions';
 import type { FollowedSession, FollowQueue } from '../store/types';
 import type { Admission } from './admission';
-import type { SessionRegistry } from './registry';
+import type { SessionRegistry } from '../store/registry';
 
 // Delivered sessions hold a concurrency slot until they end upstream. Runway has no webhooks, so we
 // look at each one now and then (every `intervalMs`, with jitter) until it is terminal or its

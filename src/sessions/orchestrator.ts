@@ -2,22 +2,13 @@ import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { UpstreamAbortedError } from '../runway/errors';
 import { sleep } from '../runway/retry';
-import type { RealtimeSessionsApi, SessionCreateParams, UpstreamSession } from '../runway/sessions';
+import type { RealtimeSessionsApi, UpstreamSession } from '../runway/sessions';
 import type { Admission } from './admission';
 import type { SessionFollower } from './follower';
 import { PollSchedule, type PollTuning } from './poll-schedule';
+import type { SessionPlan } from './plan';
 import { ReadinessModel } from './readiness-model';
-import type { AvatarRef, SessionRecord, SessionRegistry } from './registry';
-
-export interface SessionPlan {
-  owner: string;
-  /** How many sessions this owner may have starting or running at once. */
-  clientLimit: number;
-  avatar: AvatarRef;
-  shape: 'credentials' | 'sessionKey';
-  maxDuration: number;
-  params: SessionCreateParams;
-}
+import type { SessionRecord, SessionRegistry } from '../store/registry';
 
 export type Delivery =
   | { shape: 'credentials'; sessionId: string; serverUrl: string; token: string; roomName: string; expiresAt: string; maxDuration: number }

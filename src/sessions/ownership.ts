@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
-import type { ClientIdentity } from '../http/context';
+import type { ClientIdentity } from '../access/identity';
 import { parse } from '../http/validate';
-import type { SessionRecord, SessionRegistry } from './registry';
+import type { SessionRecord, SessionRegistry } from '../store/registry';
 import { sessionIdParams } from './schemas';
 
 /**

@@ -1,11 +1,21 @@
 import type { ClientPolicy, Override } from '../access/clients';
 import type { Config } from '../config';
 import { AppError, type Issue } from '../errors';
-import type { ClientIdentity } from '../http/context';
+import type { ClientIdentity } from '../access/identity';
+import type { SessionCreateParams } from '../runway/sessions';
 import { isPresetAvatarId, isUuid, PRESET_AVATAR_IDS } from '../runway/presets';
-import type { SessionPlan } from './orchestrator';
-import type { AvatarRef } from './registry';
+import type { AvatarRef } from '../store/registry';
 import type { CreateSessionBody } from './schemas';
+
+export interface SessionPlan {
+  owner: string;
+  /** How many sessions this owner may have starting or running at once. */
+  clientLimit: number;
+  avatar: AvatarRef;
+  shape: 'credentials' | 'sessionKey';
+  maxDuration: number;
+  params: SessionCreateParams;
+}
 
 export type PlanDefaults = Pick<Config, 'SESSION_DEFAULT_MAX_DURATION_S'>;
 

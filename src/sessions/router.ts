@@ -11,7 +11,7 @@ import type { RealtimeSessionsApi } from '../runway/sessions';
 import type { Delivery, SessionOrchestrator } from './orchestrator';
 import { planSession } from './plan';
 import { ownedRecord } from './ownership';
-import type { SessionRecord, SessionRegistry } from './registry';
+import type { SessionRecord, SessionRegistry } from '../store/registry';
 import { createSessionBody, createSessionQuery } from './schemas';
 
 export interface SessionsRouterDeps {

@@ -1,4 +1,4 @@
-import { MemorySessionRegistry } from '../sessions/registry';
+import { MemorySessionRegistry } from './registry';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
 // One process's state. Node runs our code on one thread, so check-then-act here is atomic.

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { FINISHED_STATUSES, type SessionRecord, type SessionRegistry } from '../sessions/registry';
+import { FINISHED_STATUSES, type SessionRecord, type SessionRegistry } from './registry';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
 // Shared state for several replicas in one Redis (or Valkey). Every check-then-act runs as one Lua

@@ -1,5 +1,5 @@
 import type { Store as RateLimitStore } from 'express-rate-limit';
-import type { SessionRegistry } from '../sessions/registry';
+import type { SessionRegistry } from './registry';
 
 // Shared state behind interfaces: in memory for one process, in Redis for several replicas
 // (store/redis.ts). Everything that must agree across replicas goes through these.

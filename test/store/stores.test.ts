@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionRecord } from '../../src/sessions/registry';
+import type { SessionRecord } from '../../src/store/registry';
 import { memoryStores } from '../../src/store/memory';
 import { createRedisStores } from '../../src/store/redis';
 import type { FollowedSession, Stores } from '../../src/store/types';
