@@ -30,6 +30,7 @@ import { RealtimeSessionsApi } from './runway/sessions';
 import { Upstream } from './runway/upstream';
 import { SessionOrchestrator } from './sessions/orchestrator';
 import { Admission } from './sessions/admission';
+import { SessionEvents } from './sessions/events';
 import { SessionFollower } from './sessions/follower';
 import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
@@ -55,6 +56,8 @@ export interface Broker {
   stores: Stores;
   admission: Admission;
   follower: SessionFollower;
+  /** The session's life as events: metering, webhooks and tracing listen here. */
+  events: SessionEvents;
   /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
   sizeCapacity(): Promise<number>;
   /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
@@ -84,7 +87,8 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const { registry } = stores;
   const sessionLogger = logger.child({ component: 'sessions' });
   const admission = new Admission(stores.admission, config.GLOBAL_MAX_SESSIONS || DEFAULT_GLOBAL_CAP, config.SESSION_READY_TIMEOUT_MS, sessionLogger);
-  const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS });
+  const events = new SessionEvents(sessionLogger);
+  const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS, events });
   metrics.trackActive(() => admission.count().catch(() => 0));
   const orchestrator = new SessionOrchestrator({
     sessions,
@@ -95,6 +99,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     readyTimeoutMs: config.SESSION_READY_TIMEOUT_MS,
     expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
     observer: metrics.observer,
+    events,
   });
   follower.start();
 
@@ -156,6 +161,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     stores,
     admission,
     follower,
+    events,
     async sizeCapacity() {
       if (config.GLOBAL_MAX_SESSIONS > 0) return admission.globalLimit;
       try {

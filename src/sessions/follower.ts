@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import { TERMINAL_STATUSES, type RealtimeSessionsApi } from '../runway/sessions';
 import type { FollowedSession, FollowQueue } from '../store/types';
 import type { Admission } from './admission';
+import type { SessionEvents } from './events';
 import type { SessionRegistry } from '../store/registry';
 
 // Delivered sessions hold a concurrency slot until they end upstream. Runway has no webhooks, so we
@@ -21,6 +22,7 @@ export interface FollowerOptions {
   registry: SessionRegistry;
   logger: Logger;
   intervalMs: number;
+  events?: SessionEvents;
 }
 
 export class SessionFollower {
@@ -79,7 +81,8 @@ export class SessionFollower {
 
   private async finish(session: FollowedSession, how: string): Promise<void> {
     await this.end(session);
-    await this.options.registry.update(session.sessionId, { status: 'ended', endedAt: new Date().toISOString(), endReason: how });
+    const record = await this.options.registry.update(session.sessionId, { status: 'ended', endedAt: new Date().toISOString(), endReason: how });
+    if (record) this.options.events?.emit('ended', record, how);
     this.options.logger.info({ sessionId: session.sessionId, how }, 'session ended; slot released');
   }
 

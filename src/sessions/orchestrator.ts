@@ -4,6 +4,7 @@ import { UpstreamAbortedError } from '../runway/errors';
 import { sleep } from '../runway/retry';
 import type { RealtimeSessionsApi, UpstreamSession } from '../runway/sessions';
 import type { Admission } from './admission';
+import { SessionEvents, type SessionEventType } from './events';
 import type { SessionFollower } from './follower';
 import { PollSchedule, type PollTuning } from './poll-schedule';
 import type { SessionPlan } from './plan';
@@ -38,6 +39,8 @@ export interface OrchestratorOptions {
   /** How long a background cancel keeps retrying. */
   cancelBudgetMs?: number;
   observer?: SessionObserver;
+  /** Lifecycle facts for listeners (usage, webhooks, tracing); a private one when not given. */
+  events?: SessionEvents;
 }
 
 /** One client's request, from create to delivery. Aborts on deadline, disconnect or shutdown. */
@@ -45,8 +48,11 @@ class Attempt {
   readonly started = performance.now();
   readonly deadline: number;
   readonly controller = new AbortController();
+  readonly requestedAt = new Date().toISOString();
   sessionId?: string;
   leaseId?: string;
+  /** The last known record, for events when the registry cannot be read. */
+  record?: SessionRecord;
   delivered = false;
   readyMs?: number;
 
@@ -83,8 +89,10 @@ export class SessionOrchestrator {
   private readonly model: ReadinessModel;
   private readonly schedule: PollSchedule;
   private draining = false;
+  readonly events: SessionEvents;
 
   constructor(private readonly options: OrchestratorOptions) {
+    this.events = options.events ?? new SessionEvents(options.logger);
     this.model = new ReadinessModel(options.expectedReadyMs);
     this.schedule = new PollSchedule(this.model, options.pollTuning);
   }
@@ -111,7 +119,8 @@ export class SessionOrchestrator {
         await this.options.admission.release(leaseId, plan.owner);
         if (attempt.sessionId) {
           this.cancelInBackground(attempt.sessionId, cancelReasonFor(attempt, failure));
-          await this.options.registry.update(attempt.sessionId, statusFor(failure));
+          const patch = statusFor(failure);
+          await this.note(attempt, patch, patch.status as SessionEventType, failure.code);
         }
       }
       this.options.observer?.finished?.(outcomeOf(attempt, failure), { readyMs: attempt.readyMs });
@@ -145,16 +154,19 @@ export class SessionOrchestrator {
       throw err;
     });
     attempt.sessionId = id;
-    await this.options.registry.put({
+    attempt.record = {
       id,
       owner: plan.owner,
       avatar: plan.avatar,
       shape: plan.shape,
       status: 'starting',
       maxDuration: plan.maxDuration,
+      requestedAt: attempt.requestedAt,
       createdAt: new Date().toISOString(),
       leaseId: attempt.leaseId,
-    });
+    };
+    await this.options.registry.put(attempt.record);
+    this.events.emit('created', attempt.record);
     this.options.logger.info({ sessionId: id, avatar: plan.avatar, maxDuration: plan.maxDuration }, 'session created upstream');
     attempt.signal.throwIfAborted();
     return id;
@@ -177,7 +189,7 @@ export class SessionOrchestrator {
           // READY arrived somewhere between the previous poll and this one.
           this.model.observe((lastPollAt + now) / 2 - provisioningSince);
           attempt.readyMs = attempt.elapsedMs();
-          await this.options.registry.update(id, { readyAt: new Date().toISOString() });
+          await this.note(attempt, { readyAt: new Date().toISOString() }, 'ready');
           return session;
         case 'NOT_READY': {
           const nowQueued = session.queued === true;
@@ -186,7 +198,7 @@ export class SessionOrchestrator {
           const status = queued ? 'queued' : 'provisioning';
           if (status !== reported) {
             reported = status;
-            await this.options.registry.update(id, { status });
+            await this.note(attempt, { status, [status === 'queued' ? 'queuedAt' : 'provisioningAt']: new Date().toISOString() }, status);
           }
           lastPollAt = now;
           break;
@@ -238,7 +250,7 @@ export class SessionOrchestrator {
   private async markDelivered(attempt: Attempt, id: string, expiresAt: string): Promise<void> {
     attempt.delivered = true;
     // Credentials exist now and must reach the client: a registry hiccup must not lose them.
-    await this.options.registry.update(id, { status: 'delivered', deliveredAt: new Date().toISOString(), expiresAt }).catch((err: unknown) => {
+    await this.note(attempt, { status: 'delivered', deliveredAt: new Date().toISOString(), expiresAt }, 'delivered').catch((err: unknown) => {
       this.options.logger.warn({ sessionId: id, err: String(err) }, 'could not record delivery; delivering anyway');
     });
     this.options.logger.info({ sessionId: id, shape: attempt.plan.shape, ms: Math.round(attempt.elapsedMs()) }, 'session delivered');
@@ -258,8 +270,25 @@ export class SessionOrchestrator {
   }
 
   private async endRecord(sessionId: string, reason: CancelReason): Promise<void> {
+    const before = await this.options.registry.get(sessionId);
     const record = await this.options.registry.update(sessionId, { status: 'cancelled', endedAt: new Date().toISOString(), endReason: reason });
-    if (record?.leaseId) await this.options.follower.end({ sessionId, leaseId: record.leaseId, clientId: record.owner });
+    if (!record) return;
+    // A delivered session that we end is a call that ended; anything earlier never reached a client.
+    this.events.emit(before?.status === 'delivered' ? 'ended' : 'cancelled', record, reason);
+    if (record.leaseId) await this.options.follower.end({ sessionId, leaseId: record.leaseId, clientId: record.owner });
+  }
+
+  /** Records a step in the registry and tells the listeners, with the freshest record we have. */
+  private async note(attempt: Attempt, patch: Partial<SessionRecord>, event: SessionEventType, reason?: string): Promise<void> {
+    if (!attempt.sessionId) return;
+    if (attempt.record) attempt.record = { ...attempt.record, ...patch };
+    let updated: SessionRecord | undefined;
+    try {
+      updated = await this.options.registry.update(attempt.sessionId, patch);
+    } finally {
+      const record = updated ?? attempt.record;
+      if (record) this.events.emit(event, record, reason);
+    }
   }
 
   /** 5. Never leave a session behind. Failures are retried and logged, never thrown at a caller. */

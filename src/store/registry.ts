@@ -25,7 +25,11 @@ export interface SessionRecord {
   shape: 'credentials' | 'sessionKey';
   status: SessionStatus;
   maxDuration: number;
+  /** When the client's request was admitted (the timeline starts here). */
+  requestedAt?: string;
   createdAt: string;
+  queuedAt?: string;
+  provisioningAt?: string;
   readyAt?: string;
   deliveredAt?: string;
   endedAt?: string;
