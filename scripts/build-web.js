@@ -1,0 +1,61 @@
+// Bundles the browser pages the broker serves (/playground, /console) with esbuild: React,
+// @runwayml/avatars-react and livekit-client are compiled in at build time, so the pages load
+// nothing from a CDN. Output: dist/web/<name>-<hash>.js|.css (immutable, content-hashed) and
+// dist/web/manifest.json, which src/playground/assets.ts reads to link the current files.
+//   node scripts/build-web.js            build
+//   node scripts/build-web.js --report   build, then print raw and gzipped sizes (BENCHMARKS.md)
+const { build } = require('esbuild');
+const { mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { basename, join } = require('node:path');
+const { gzipSync } = require('node:zlib');
+
+const root = join(__dirname, '..');
+const out = join(root, 'dist', 'web');
+const ENTRIES = { playground: 'web/playground/main.tsx', console: 'web/console/main.ts' };
+
+async function main() {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ENTRIES,
+    outdir: out,
+    entryNames: '[name]-[hash]',
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022', 'chrome120', 'firefox120', 'safari16'],
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    legalComments: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const manifest = {};
+  for (const [file, info] of Object.entries(result.metafile.outputs)) {
+    if (!info.entryPoint) continue;
+    const name = Object.keys(ENTRIES).find((key) => join(root, ENTRIES[key]) === join(root, info.entryPoint));
+    manifest[name] = { js: basename(file), ...(info.cssBundle ? { css: basename(info.cssBundle) } : {}) };
+  }
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  if (process.argv.includes('--report')) report(manifest);
+}
+
+function report(manifest) {
+  for (const [name, files] of Object.entries(manifest)) {
+    let raw = 0;
+    let gzip = 0;
+    for (const file of Object.values(files)) {
+      const bytes = readFileSync(join(out, file));
+      raw += bytes.length;
+      gzip += gzipSync(bytes, { level: 9 }).length;
+    }
+    console.log(`${name}: ${(raw / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzipped (${Object.values(files).join(' + ')})`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
