@@ -45,6 +45,9 @@ function App() {
   const [log, setLog] = useState<LogLine[]>([]);
   const [transcript, setTranscript] = useState<TranscriptionEntry[]>([]);
   const [conversation, setConversation] = useState<string>('');
+  // Once the SDK reports the call over, <AvatarCall> is unmounted, as an app would: kept mounted, every
+  // re-render of the page would have LiveKit dial again.
+  const [connectionOver, setConnectionOver] = useState<string | null>(null);
   const attempts = useRef(0);
   const endCall = useRef<(() => Promise<void>) | null>(null);
 
@@ -120,6 +123,7 @@ function App() {
     setLog([]);
     setTranscript([]);
     setConversation('');
+    setConnectionOver(null);
     setCall({ attempt: attempts.current, avatarId });
   };
 
@@ -156,7 +160,7 @@ function App() {
         </p>
       )}
       <section aria-labelledby="setup-h">
-        <h2 id="setup-h">Avatar</h2>
+        <h2 id="setup-h">Start a call</h2>
         <div className="row">
           <label htmlFor="avatar">Avatar</label>
           <select id="avatar" value={avatarId} disabled={live} onChange={(e) => setAvatarId(e.target.value)}>
@@ -190,28 +194,38 @@ function App() {
       {live && call && (
         <section aria-labelledby="call-h">
           <h2 id="call-h">Call</h2>
+          {connectionOver ? (
+            <p className="notice" data-testid="connection-over">
+              {connectionOver} The session stays open on the broker until you press End call (or it reaches its maximum duration).
+            </p>
+          ) : (
           <AvatarCall
             key={call.attempt}
             className="call"
             avatarId={call.avatarId}
             connectUrl={sessionUrl}
             connect={connect}
-            onError={(err) => note(`SDK error: ${err.message}`)}
+            onError={(err) => {
+              note(`SDK error: ${err.message}`);
+              mark('livekitFailed');
+              setConnectionOver((over) => over ?? `The LiveKit connection failed: ${err.message}.`);
+            }}
             onEnd={() => {
               note('SDK: call ended');
-              mark('ended');
+              setConnectionOver((over) => over ?? 'The LiveKit connection has ended.');
             }}
           >
             <AvatarVideo />
             <CallProbe endRef={endCall} onState={(state) => { note(`SDK session state: ${state}`); if (state === 'active') mark('livekitConnected'); }} onTranscript={setTranscript} onEvent={(tool, args) => note(`Client event ${tool}: ${JSON.stringify(args)}`)} />
           </AvatarCall>
+          )}
         </section>
       )}
 
       <section aria-labelledby="timeline-h">
         <h2 id="timeline-h">Timeline</h2>
         {status?.pooled === true && <p className="badge">Pooled start: this session came from the warm pool.</p>}
-        <ol className="timeline" data-testid="timeline">
+        <ol className="timeline" data-testid="timeline" data-session-id={sessionId ?? ''} data-broker-status={status?.status ?? ''}>
           {steps.map((s) => (
             <li key={s.id} data-step={s.id} data-at={s.at ?? ''} data-ms={s.sinceStart ?? ''} className={s.at ? 'done' : 'pending'}>
               <span className="step">{s.label}</span>
@@ -226,22 +240,26 @@ function App() {
 
       <section aria-labelledby="events-h">
         <h2 id="events-h">Client events</h2>
-        <ul className="log" data-testid="events">
-          {log.map((l, i) => (
-            <li key={i}>
-              <time>{new Date(l.at).toISOString().slice(11, 23)}</time> {l.text}
-            </li>
-          ))}
-        </ul>
-        <h3>Transcript</h3>
-        {transcript.length ? (
-          <ul className="log">
-            {transcript.map((t) => (
-              <li key={t.id}>
-                {t.participantIdentity}: {t.text}
+        <div className="log" data-testid="events" role="log" aria-label="Client events" tabIndex={0}>
+          <ul>
+            {log.map((l, i) => (
+              <li key={i}>
+                <time>{new Date(l.at).toISOString().slice(11, 23)}</time> {l.text}
               </li>
             ))}
           </ul>
+        </div>
+        <h3>Transcript</h3>
+        {transcript.length ? (
+          <div className="log" role="log" aria-label="Transcript" tabIndex={0}>
+            <ul>
+              {transcript.map((t) => (
+                <li key={t.id}>
+                  {t.participantIdentity}: {t.text}
+                </li>
+              ))}
+            </ul>
+          </div>
         ) : (
           <p className="hint">No transcript yet{config.mode === 'emulator' ? ' (the emulator sends none)' : ''}.</p>
         )}

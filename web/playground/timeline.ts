@@ -20,6 +20,8 @@ export interface ClientMarks {
   requestSent?: number;
   credentialsReceived?: number;
   livekitConnected?: number;
+  /** The SDK reported an error before or instead of connecting (the emulator always closes the dial-in). */
+  livekitFailed?: number;
   ended?: number;
 }
 
@@ -45,7 +47,12 @@ export function buildTimeline(marks: ClientMarks, status: BrokerStatus | null): 
     { id: 'ready', label: 'READY', clock: 'broker', at: time(status?.readyAt) },
     { id: 'consumed', label: 'Consumed and delivered', clock: 'broker', at: time(status?.deliveredAt) },
     { id: 'credentials', label: 'Credentials received', clock: 'browser', at: marks.credentialsReceived },
-    { id: 'livekit', label: 'LiveKit connected', clock: 'browser', at: marks.livekitConnected },
+    {
+      id: 'livekit',
+      label: !marks.livekitConnected && marks.livekitFailed ? 'LiveKit connected: no (dial-in closed)' : 'LiveKit connected',
+      clock: 'browser',
+      at: marks.livekitConnected,
+    },
     { id: 'ended', label: status?.endReason ? `Ended (${status.endReason})` : 'Ended', clock: 'browser', at: marks.ended ?? time(status?.endedAt) },
   ];
   const start = marks.requestSent ?? time(status?.requestedAt);
