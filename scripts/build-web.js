@@ -3,7 +3,8 @@
 // nothing from a CDN. Output: dist/web/<name>-<hash>.js|.css (immutable, content-hashed) and
 // dist/web/manifest.json, which src/playground/assets.ts reads to link the current files.
 //   node scripts/build-web.js            build
-//   node scripts/build-web.js --report   build, then print raw and gzipped sizes (BENCHMARKS.md)
+//   node scripts/build-web.js --report   build, then print raw and gzipped sizes (BENCHMARKS.md) and
+//                                        fail if a page exceeds its gzipped budget
 const { build } = require('esbuild');
 const { mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { basename, join } = require('node:path');
@@ -12,6 +13,8 @@ const { gzipSync } = require('node:zlib');
 const root = join(__dirname, '..');
 const out = join(root, 'dist', 'web');
 const ENTRIES = { playground: 'web/playground/main.tsx', console: 'web/console/main.ts' };
+/** Gzipped KB per page (issue 14: the playground within 400 KB). */
+const BUDGET_KB = { playground: 400, console: 50 };
 
 async function main() {
   rmSync(out, { recursive: true, force: true });
@@ -51,7 +54,12 @@ function report(manifest) {
       raw += bytes.length;
       gzip += gzipSync(bytes, { level: 9 }).length;
     }
-    console.log(`${name}: ${(raw / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzipped (${Object.values(files).join(' + ')})`);
+    const kb = gzip / 1024;
+    console.log(`${name}: ${(raw / 1024).toFixed(1)} KB raw, ${kb.toFixed(1)} KB gzipped, budget ${BUDGET_KB[name]} KB (${Object.values(files).join(' + ')})`);
+    if (kb > BUDGET_KB[name]) {
+      console.error(`${name}: over its ${BUDGET_KB[name]} KB gzipped budget`);
+      process.exitCode = 1;
+    }
   }
 }
 
