@@ -49,6 +49,9 @@ function pageSecurity(connect: string[]): RequestHandler {
         'connect-src': ["'self'", ...connect],
         'worker-src': ["'self'", 'blob:'],
         'frame-ancestors': ["'none'"],
+        // helmet's default would turn the emulator's ws:// LiveKit URL (and a plain-http broker's own
+        // bundles) into wss:// / https:// requests that nothing answers.
+        'upgrade-insecure-requests': null,
       },
     },
   });
