@@ -1,4 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
+import { buildTimeline } from '../../web/playground/timeline';
 import { describeWithChromium, launchChromium } from '../support/chromium';
 import { eventually, sessionOf, startHarness, type Harness } from '../support/harness';
 import { buildWebBundles, cspViolations, maybeScreenshot, seriousA11yViolations, watchPage } from './playground-helpers';
@@ -108,6 +110,26 @@ describeWithChromium('test/browser/playground.test.ts')('the /playground page', 
     await page.close();
   }, 90_000);
 
+  it('lists custom avatars with an admin key, and says why without one', async () => {
+    const created = await request(h.app)
+      .post('/api/avatars')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: 'Ada', personality: 'You are a friendly museum guide.', voice: 'clara', referenceImage: 'https://example.com/face.jpg' });
+    expect(created.status).toBe(201);
+    const page = await browser!.newPage();
+    await page.goto(`${origin}/playground`);
+    await page.getByLabel('API key (optional)').fill('wrong-key-0123456789abcdef');
+    await page.getByRole('button', { name: 'List custom avatars' }).click();
+    await page.getByText('Could not list custom avatars: 401').waitFor();
+    await page.getByLabel('API key (optional)').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'List custom avatars' }).click();
+    await page.getByText('1 custom avatar(s) listed.').waitFor();
+    await page.getByRole('combobox', { name: 'Avatar' }).selectOption(created.body.id);
+    // The snippets follow the chosen avatar.
+    await page.getByText(`avatarId="${created.body.id}"`).waitFor();
+    await page.close();
+  }, 30_000);
+
   it('serves the bundles content-hashed and immutable', async () => {
     const html = await (await fetch(`${origin}/playground`)).text();
     const script = /src="(\/web\/playground-[A-Z0-9]+\.js)"/.exec(html)?.[1];
@@ -116,6 +138,40 @@ describeWithChromium('test/browser/playground.test.ts')('the /playground page', 
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toContain('immutable');
     expect(res.headers.get('content-type')).toContain('javascript');
+  });
+});
+
+describe('the playground timeline', () => {
+  const status = {
+    sessionId: 'x',
+    status: 'delivered',
+    requestedAt: '2026-01-01T00:00:00.000Z',
+    createdAt: '2026-01-01T00:00:00.200Z',
+    queuedAt: null,
+    provisioningAt: '2026-01-01T00:00:00.300Z',
+    readyAt: '2026-01-01T00:00:01.300Z',
+    deliveredAt: '2026-01-01T00:00:01.400Z',
+    endedAt: null,
+    failureCode: null,
+    endReason: null,
+  };
+  const sent = Date.parse('2026-01-01T00:00:00.000Z');
+
+  it('orders the steps, times each from the request and from the previous step, and marks skipped ones', () => {
+    const steps = buildTimeline({ requestSent: sent, credentialsReceived: sent + 1450 }, status);
+    expect(steps.map((s) => s.id)).toEqual(['request-sent', 'created', 'queued', 'provisioning', 'ready', 'consumed', 'credentials', 'livekit', 'ended']);
+    const by = Object.fromEntries(steps.map((s) => [s.id, s]));
+    expect(by.created).toMatchObject({ sinceStart: 200, delta: 200 });
+    expect(by.queued).toMatchObject({ skipped: true });
+    expect(by.ready).toMatchObject({ sinceStart: 1300, delta: 1000 });
+    expect(by.credentials).toMatchObject({ sinceStart: 1450, delta: 50 });
+    expect(by.livekit?.at).toBeUndefined();
+  });
+
+  it('shows a pooled start as such', () => {
+    const steps = buildTimeline({ requestSent: sent }, { ...status, pooled: true });
+    expect(steps.find((s) => s.id === 'created')?.label).toBe('Taken from the warm pool');
+    expect(buildTimeline({}, status).find((s) => s.id === 'created')?.label).toBe('Created upstream');
   });
 });
 
