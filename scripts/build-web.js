@@ -6,7 +6,7 @@
 //   node scripts/build-web.js --report   build, then print raw and gzipped sizes (BENCHMARKS.md) and
 //                                        fail if a page exceeds its gzipped budget
 const { build } = require('esbuild');
-const { mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { basename, join } = require('node:path');
 const { gzipSync } = require('node:zlib');
 
@@ -16,10 +16,21 @@ const ENTRIES = { playground: 'web/playground/main.tsx', console: 'web/console/m
 /** Gzipped KB per page (issue 14: the playground within 400 KB). */
 const BUDGET_KB = { playground: 400, console: 50 };
 
+/**
+ * Writes a file by rename, and only when its content changed: a broker (or a test running in
+ * parallel) serving dist/web never sees a missing or half-written bundle while this runs.
+ */
+function writeAtomically(file, contents) {
+  if (existsSync(file) && readFileSync(file).equals(Buffer.from(contents))) return;
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, contents);
+  renameSync(temp, file);
+}
+
 async function main() {
-  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const result = await build({
+    write: false,
     absWorkingDir: root,
     entryPoints: ENTRIES,
     outdir: out,
@@ -35,13 +46,17 @@ async function main() {
     metafile: true,
     logLevel: 'warning',
   });
+  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
   const manifest = {};
   for (const [file, info] of Object.entries(result.metafile.outputs)) {
     if (!info.entryPoint) continue;
     const name = Object.keys(ENTRIES).find((key) => join(root, ENTRIES[key]) === join(root, info.entryPoint));
     manifest[name] = { js: basename(file), ...(info.cssBundle ? { css: basename(info.cssBundle) } : {}) };
   }
-  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  writeAtomically(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  // Bundles of earlier builds go once nothing links them (content-hashed names).
+  const current = new Set(['manifest.json', ...result.outputFiles.map((f) => basename(f.path))]);
+  for (const name of readdirSync(out)) if (!current.has(name) && !name.endsWith('.tmp')) rmSync(join(out, name), { force: true });
   if (process.argv.includes('--report')) report(manifest);
 }
 
