@@ -68,6 +68,9 @@ function pageSecurity(html: string): RequestHandler {
         'font-src': ["'self'", 'data:'],
         'connect-src': ["'self'"],
         'worker-src': ["'self'", 'blob:'],
+        // Served over plain http (compose, http://broker:8080), helmet's default would rewrite the page's
+        // own bundle request to https, which nothing answers. Behind TLS everything is https anyway.
+        'upgrade-insecure-requests': null,
       },
     },
   });
