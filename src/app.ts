@@ -60,6 +60,10 @@ export interface Broker {
   events: SessionEvents;
   /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
   sizeCapacity(): Promise<number>;
+  /** Start draining: /readyz turns 503 and new sessions get 503 SHUTTING_DOWN; in-flight work carries on. */
+  beginShutdown(): void;
+  /** Worst case time shutdown(graceMs) can take, for the process's backstop timer. */
+  shutdownBudgetMs(graceMs: number): number;
   /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -172,6 +176,12 @@ export function createBroker({ config, logger, upstream: target, stores = memory
         logger.warn({ err: String(err) }, `could not read the organization's concurrency; global cap stays ${admission.globalLimit}`);
       }
       return admission.globalLimit;
+    },
+    beginShutdown() {
+      orchestrator.refuseNew();
+    },
+    shutdownBudgetMs(graceMs) {
+      return orchestrator.shutdownBudgetMs(graceMs);
     },
     async shutdown(graceMs) {
       follower.stop();

@@ -323,6 +323,18 @@ export class SessionOrchestrator {
     return this.draining;
   }
 
+  // --- Minimal stand-ins (everyday branch) until the lead's versions land on main; replace them then. ---
+  /** Start refusing new sessions (503 SHUTTING_DOWN) while in-flight ones carry on. */
+  refuseNew(): void {
+    this.draining = true;
+  }
+
+  /** Worst case time drain(graceMs) can take: the grace, then a create's and a cancel's budgets. */
+  shutdownBudgetMs(graceMs: number): number {
+    return graceMs + 15_000 + 30_000;
+  }
+  // --- end of stand-ins ---
+
   private track(attempt: Attempt): void {
     this.attempts.add(attempt);
     this.options.observer?.inflight?.(1);
