@@ -35,7 +35,7 @@ export const SETTINGS = {
   UPSTREAM_MAX_RETRIES: { schema: int(0, 10), default: '3', doc: 'retries of idempotent upstream calls (GET, DELETE); session create is never retried' },
   SESSION_READY_TIMEOUT_MS: { schema: int(1000, 600_000), default: '60000', doc: 'overall deadline from request to credentials' },
   SESSION_EXPECTED_READY_MS: { schema: int(100, 300_000), default: '8000', doc: 'prior for the typical time to READY; the poller learns from observed sessions' },
-  SESSION_MAX_DURATION_CAP_S: { schema: int(10, 1800), default: '300', doc: 'upper bound for maxDuration; larger requests are clamped' },
+  SESSION_MAX_DURATION_CAP_S: { schema: int(10, 1800), default: '300', doc: 'upper bound for maxDuration for every client, a clients file\'s own maxDuration included; larger requests are clamped' },
   SESSION_DEFAULT_MAX_DURATION_S: { schema: int(10, 1800), default: '300', doc: 'maxDuration when the request names none (clamped to the cap)' },
   SESSION_KEY_SHAPE_ENABLED: { schema: bool, default: 'false', doc: 'allow ?shape=sessionKey (unconsumed {sessionId, sessionKey} for @runwayml/avatars clients)' },
   SESSION_RECORD_TTL_S: { schema: int(60, 7 * 86400), default: '3600', doc: 'how long non-secret session facts stay queryable after the session ends' },
