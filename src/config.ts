@@ -60,6 +60,7 @@ export const SETTINGS = {
   JWT_AUDIENCE: { schema: z.string().min(1), doc: 'required aud of accepted JWTs (required when JWT is enabled)' },
   JWT_DEFAULT_SCOPES: { schema: list, default: 'sessions:create,sessions:read', doc: 'scopes of a JWT client (a token\'s scope claim may narrow them, never add admin)' },
   JWT_AVATARS: { schema: list, default: '', doc: 'avatar ids JWT clients may start (empty = any)' },
+  JWT_MAX_LIFETIME_S: { schema: int(60, 86400), default: '3600', doc: 'longest accepted JWT lifetime: exp is required, exp - iat (or exp - now without iat) and the age since iat must not exceed this' },
   READ_RATE_PER_MIN: { schema: int(1, 100_000), default: '120', doc: 'session status/cancel/conversation reads per minute per client' },
   ADMIN_RATE_PER_MIN: { schema: int(1, 100_000), default: '300', doc: 'management API requests per minute per admin client' },
   GLOBAL_MAX_SESSIONS: { schema: int(0, 100_000), default: '0', doc: 'sessions in flight or running at once across the broker; 0 = the organization\'s gwm1_avatars concurrency from Runway at boot (10 if unknown)' },
