@@ -57,6 +57,32 @@ describe('every route × {no credential, wrong key, wrong scope, right scope}', 
   });
 });
 
+describe('a present but malformed credential', () => {
+  const MALFORMED: [string, Record<string, string>][] = [
+    ['Basic auth', { Authorization: 'Basic dXNlcjpwYXNz' }],
+    ['another scheme', { Authorization: 'Token creator-key-0123456789' }],
+    ['two tokens', { Authorization: 'Bearer creator-key-0123456789 extra' }],
+    ['an empty Bearer', { Authorization: 'Bearer ' }],
+    ['a bare Bearer', { Authorization: 'Bearer' }],
+    ['an empty X-API-Key', { 'X-API-Key': '' }],
+  ];
+
+  it.each(MALFORMED)('%s → 401, never downgraded to anonymous (sessions and management)', async (_what, headers) => {
+    h = await startHarness({ CLIENTS_JSON: CLIENTS, ADMIN_API_KEYS: `ops:${ADMIN}` }); // anonymous sessions are on
+    const session = await request(h.app).post('/api/avatar/session').set(headers).send({ avatarId: 'music-superstar' });
+    expect([session.status, session.body.code]).toEqual([401, 'UNAUTHORIZED']);
+    expect(session.body.error).toMatch(/Authorization/);
+    const admin = await request(h.app).get('/api/presets').set(headers);
+    expect([admin.status, admin.body.code]).toEqual([401, 'UNAUTHORIZED']);
+    expect(h.emulator.ledger().sessions).toHaveLength(0);
+  });
+
+  it('no credential at all is still anonymous', async () => {
+    h = await startHarness();
+    expect((await request(h.app).post('/api/avatar/session').send({ avatarId: 'music-superstar' })).status).toBe(200);
+  });
+});
+
 describe('rate limits', () => {
   it('sends draft-8 headers and a 429 with Retry-After, per client', async () => {
     h = await startHarness({ ANONYMOUS_RATE_PER_MIN: '2', CLIENTS_JSON: CLIENTS });
