@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import http, { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
@@ -243,6 +243,22 @@ describe('Idempotency-Key', () => {
     expect(first.status).toBe(502);
     expect([again.status, again.body.code, again.body.failureCode]).toEqual([502, 'SESSION_FAILED', 'INTERNAL.X']);
     expect(h.emulator.ledger().sessions).toHaveLength(1);
+  });
+
+  it('a client that hung up is not remembered: the retry with the same key starts afresh and gets its session', async () => {
+    h = await startHarness({}, { readiness: { kind: 'fixed', ms: 10_000 } });
+    const origin = await h.listen();
+    const first = http.request(`${origin}/api/avatar/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'k-drop' } });
+    first.on('error', () => undefined);
+    first.end(JSON.stringify({ avatarId: 'music-superstar' }));
+    await eventually(() => h.emulator.ledger().sessions.length === 1);
+    first.destroy(); // the network drops
+    await eventually(() => h.emulator.ledger().sessions[0]!.cancelledAt !== null);
+    h.emulator.updateSettings({ readiness: { kind: 'fixed', ms: 50 } });
+    let retry = await start('k-drop');
+    for (let i = 0; i < 100 && retry.body.code === 'IDEMPOTENCY_IN_PROGRESS'; i += 1) retry = await start('k-drop');
+    expect([retry.status, retry.body.code]).toEqual([200, undefined]);
+    expect(h.emulator.ledger().sessions).toHaveLength(2);
   });
 
   it('a malformed key → 400', async () => {
