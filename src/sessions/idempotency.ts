@@ -37,6 +37,8 @@ export interface IdempotencyScope {
   ttlMs: number;
   /** How long an in-progress claim lives without renewal; renewed every third of it. */
   leaseMs: number;
+  /** The client's request: if it is gone when the session is ready, nothing was delivered. */
+  signal?: AbortSignal;
 }
 
 export async function withIdempotency(store: IdempotencyStore, scope: IdempotencyScope, run: () => Promise<Delivery>): Promise<Delivery> {
@@ -56,7 +58,9 @@ export async function withIdempotency(store: IdempotencyStore, scope: Idempotenc
   let outcome: IdempotencyRecord | undefined;
   try {
     const delivery = await run();
-    outcome = { state: 'delivered', fingerprint: scope.fingerprint, sessionId: delivery.sessionId };
+    // A client that left before its credentials could be written gets none (the session is
+    // abandoned), so its retry must start afresh rather than hear "already delivered".
+    if (!scope.signal?.aborted) outcome = { state: 'delivered', fingerprint: scope.fingerprint, sessionId: delivery.sessionId };
     return delivery;
   } catch (err) {
     if (err instanceof AppError && isRemembered(err.code)) {

@@ -31,6 +31,16 @@ describe('Idempotency-Key outcomes', () => {
     await expect(withIdempotency(store, scope, async () => delivery('s-2'))).resolves.toMatchObject({ sessionId: 's-2' });
   });
 
+  it('a client that left just as its session became ready got nothing: the retry starts afresh', async () => {
+    const store = new MemoryIdempotency();
+    const client = new AbortController();
+    await withIdempotency(store, { ...scope, signal: client.signal }, async () => {
+      client.abort(); // the session is ready, but the request is already closed (the router abandons it)
+      return delivery('s-1');
+    });
+    await expect(withIdempotency(store, scope, async () => delivery('s-2'))).resolves.toMatchObject({ sessionId: 's-2' });
+  });
+
   it('an error that is not an AppError is forgotten too', async () => {
     const store = new MemoryIdempotency();
     await expect(withIdempotency(store, scope, () => Promise.reject(new Error('bug')))).rejects.toThrow('bug');
