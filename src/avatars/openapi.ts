@@ -29,7 +29,7 @@ export function adminSecurity(registry: OpenAPIRegistry): Record<string, string[
 
 /** Errors every admin route can answer. */
 export const ADMIN_ERRORS = ['UNAUTHORIZED', 'FORBIDDEN'] as const;
-const UPSTREAM_ERRORS = ['UPSTREAM_RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_UNAVAILABLE'] as const;
+const UPSTREAM_ERRORS = ['UPSTREAM_RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE'] as const;
 
 export function registerAvatarRoutes(registry: OpenAPIRegistry): void {
   const security = adminSecurity(registry);

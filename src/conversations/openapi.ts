@@ -4,7 +4,7 @@ import { errorResponses, type OpenAPIRegistry } from '../http/openapi';
 import { sessionIdParams } from '../sessions/schemas';
 import { conversationIdParams, conversationPage, conversationResponse, listConversationsQuery, transcriptQuery, transcriptResponse } from './schemas';
 
-const UPSTREAM_ERRORS = ['UPSTREAM_RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_UNAVAILABLE'] as const;
+const UPSTREAM_ERRORS = ['UPSTREAM_RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE'] as const;
 
 export function registerConversationRoutes(registry: OpenAPIRegistry): void {
   const security = adminSecurity(registry);

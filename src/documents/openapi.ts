@@ -16,7 +16,7 @@ import {
 } from './schemas';
 import { TOKENIZER } from './tokens';
 
-const UPSTREAM_ERRORS = ['UPSTREAM_RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_UNAVAILABLE'] as const;
+const UPSTREAM_ERRORS = ['UPSTREAM_RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE'] as const;
 const BUDGET = `Token counts are estimates (${TOKENIZER} encoding); Runway does not publish its tokenizer.`;
 
 export function registerDocumentRoutes(registry: OpenAPIRegistry): void {
