@@ -36,6 +36,7 @@ import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
 import { sessionsRouter } from './sessions/router';
+import { createUsage, type Usage } from './usage';
 
 export interface BrokerOptions {
   config: Config;
@@ -58,6 +59,8 @@ export interface Broker {
   follower: SessionFollower;
   /** The session's life as events: metering, webhooks and tracing listen here. */
   events: SessionEvents;
+  /** Metering, budgets and /api/usage (issue 13). */
+  usage: Usage;
   /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
   sizeCapacity(): Promise<number>;
   /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
@@ -68,7 +71,7 @@ export interface Broker {
 const DEFAULT_GLOBAL_CAP = 10;
 
 /** Assembles the broker. No listening, no signals: main.ts does that, tests use the app directly. */
-export function createBroker({ config, logger, upstream: target, stores = memoryStores(config.SESSION_RECORD_TTL_S * 1000), fetch }: BrokerOptions): Broker {
+export function createBroker({ config, logger, upstream: target, stores = memoryStores(config.SESSION_RECORD_TTL_S * 1000, config.USAGE_RETENTION_DAYS * 86_400_000), fetch }: BrokerOptions): Broker {
   const metrics = createMetrics();
   const upstreamHealth = new UpstreamHealth();
   const upstream = new Upstream({
@@ -86,8 +89,11 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const sessions = new RealtimeSessionsApi(upstream);
   const { registry } = stores;
   const sessionLogger = logger.child({ component: 'sessions' });
-  const admission = new Admission(stores.admission, config.GLOBAL_MAX_SESSIONS || DEFAULT_GLOBAL_CAP, config.SESSION_READY_TIMEOUT_MS, sessionLogger);
+  const apiKeyClients = loadApiKeyClients(config);
+  const usage = createUsage({ config, stores, clients: apiKeyClients, registry: metrics.registry, logger: logger.child({ component: 'usage' }) });
+  const admission = new Admission(stores.admission, config.GLOBAL_MAX_SESSIONS || DEFAULT_GLOBAL_CAP, config.SESSION_READY_TIMEOUT_MS, sessionLogger, usage.gate);
   const events = new SessionEvents(sessionLogger);
+  events.on((event) => usage.onEvent(event));
   const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS, events });
   metrics.trackActive(() => admission.count().catch(() => 0));
   const orchestrator = new SessionOrchestrator({
@@ -129,7 +135,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use(corsAllowlist(config.CORS_ORIGINS));
   app.use(
     authenticate({
-      keys: loadApiKeyClients(config),
+      keys: apiKeyClients,
       jwt: createJwtVerifier(config),
       jwtPolicy: (scopes) => jwtPolicy(config, scopes),
       anonymous: anonymousPolicy(config),
@@ -139,6 +145,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
   app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
+  app.use('/api/usage', limited('reads', () => config.READ_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
   // admin check and body limits apply there only.
@@ -147,6 +154,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/documents', documentsRouter({ config, documents, knowledge }));
   app.use('/api/presets', presetsRouter());
   app.use('/api/conversations', conversationsRouter({ conversations }));
+  app.use('/api/usage', usage.router);
   app.use(sessionConversationRouter({ registry, conversations }));
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected }));
   app.use(notFound);
@@ -162,6 +170,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     admission,
     follower,
     events,
+    usage,
     async sizeCapacity() {
       if (config.GLOBAL_MAX_SESSIONS > 0) return admission.globalLimit;
       try {

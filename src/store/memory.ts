@@ -1,3 +1,4 @@
+import { MemoryBudgets, MemoryUsage } from './memory-usage';
 import { MemorySessionRegistry } from './registry';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
@@ -87,13 +88,16 @@ export class MemoryFollowQueue implements FollowQueue {
   }
 }
 
-export function memoryStores(recordRetainMs: number): Stores {
+/** `usageRetainMs`: how long per-day usage counters are kept (USAGE_RETENTION_DAYS). */
+export function memoryStores(recordRetainMs: number, usageRetainMs = 90 * 86_400_000): Stores {
   return {
     kind: 'memory',
     registry: new MemorySessionRegistry(recordRetainMs),
     admission: new MemoryAdmission(),
     idempotency: new MemoryIdempotency(),
     follow: new MemoryFollowQueue(),
+    budgets: new MemoryBudgets(),
+    usage: new MemoryUsage(usageRetainMs),
     rateLimit: () => undefined,
     healthy: async () => true,
     close: async () => undefined,
