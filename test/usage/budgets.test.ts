@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { startHarness, type Harness } from '../support/harness';
+import { connected } from './helpers';
 import { describeWithRedis, redisStores, startRedis, type RedisServer } from '../support/redis';
 
 // A budget is decided at admission, before anything is spent upstream: a session reserves its
@@ -30,11 +31,6 @@ async function settled(app: Harness['app']) {
     day = (await budgetOf(app, 'acme')).windows[0]!;
   }
   return day;
-}
-
-/** Redis connects in the background at boot; wait for it rather than racing it. */
-export async function connected(h: Harness): Promise<void> {
-  for (let i = 0; i < 500 && !(await h.broker.stores.healthy()); i += 1) await new Promise((r) => setTimeout(r, 10));
 }
 
 function expectRefusal(res: request.Response) {
