@@ -37,6 +37,8 @@ import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
 import { sessionsRouter } from './sessions/router';
 import { createUsage, type Usage } from './usage';
+import { createWebhooks } from './webhooks';
+import type { Webhooks } from './webhooks/service';
 
 export interface BrokerOptions {
   config: Config;
@@ -61,6 +63,8 @@ export interface Broker {
   events: SessionEvents;
   /** Metering, budgets and /api/usage (issue 13). */
   usage: Usage;
+  /** Signed lifecycle webhooks (issue 13). */
+  webhooks: Webhooks;
   /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
   sizeCapacity(): Promise<number>;
   /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
@@ -114,6 +118,9 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const documents = new DocumentsApi(upstream);
   const conversations = new ConversationsApi(upstream);
   const knowledge = new Knowledge({ avatars, documents, tokenBudget: config.KNOWLEDGE_TOKEN_BUDGET });
+  const webhooks = createWebhooks({ config, stores, clients: apiKeyClients, conversations, registry: metrics.registry, logger: logger.child({ component: 'webhooks' }) });
+  events.on((event) => webhooks.webhooks.onSessionEvent(event));
+  usage.onBudgetExceeded((event) => void webhooks.webhooks.onBudgetExceeded(event));
 
   const app = express();
   app.disable('x-powered-by');
@@ -146,6 +153,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
   app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
   app.use('/api/usage', limited('reads', () => config.READ_RATE_PER_MIN));
+  app.use('/api/webhooks', limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
   // admin check and body limits apply there only.
@@ -155,6 +163,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/presets', presetsRouter());
   app.use('/api/conversations', conversationsRouter({ conversations }));
   app.use('/api/usage', usage.router);
+  app.use('/api/webhooks', webhooks.router);
   app.use(sessionConversationRouter({ registry, conversations }));
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected }));
   app.use(notFound);
@@ -171,6 +180,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     follower,
     events,
     usage,
+    webhooks: webhooks.webhooks,
     async sizeCapacity() {
       if (config.GLOBAL_MAX_SESSIONS > 0) return admission.globalLimit;
       try {
@@ -185,6 +195,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     async shutdown(graceMs) {
       follower.stop();
       await orchestrator.drain(graceMs);
+      await webhooks.close();
       await stores.close();
     },
   };

@@ -78,7 +78,7 @@ export const SETTINGS = {
   ANONYMOUS_GLOBAL_BUDGET_SESSIONS_PER_DAY: { schema: int(0, 10_000_000), default: '0', doc: 'sessions all anonymous callers together may start per UTC day (0 = no budget)' },
   WEBHOOK_URL: { schema: z.url(), doc: 'receive every lifecycle webhook (all clients) at this URL; per-client endpoints go in the clients file. See docs/webhooks.md' },
   WEBHOOK_SECRET: { schema: z.string().regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'expected whsec_ followed by base64 (Standard Webhooks)'), secret: true, doc: 'signing secret of WEBHOOK_URL (whsec_ + base64 of 24-64 random bytes); required with WEBHOOK_URL' },
-  WEBHOOK_ALLOW_PRIVATE: { schema: bool, default: 'false', doc: 'allow webhook URLs on loopback, link-local and private addresses (and plain http in production); off, a webhook cannot reach the internal network' },
+  WEBHOOK_ALLOW_PRIVATE: { schema: bool, default: 'false', doc: 'allow webhook URLs on loopback, link-local and private addresses; off, a webhook cannot reach the internal network' },
   WEBHOOK_TIMEOUT_MS: { schema: int(100, 120_000), default: '10000', doc: 'timeout of one webhook delivery attempt' },
   WEBHOOK_RETRY_BASE_MS: { schema: int(1, 3_600_000), default: '10000', doc: 'first retry delay of a failed webhook; doubles each attempt, with jitter' },
   WEBHOOK_RETRY_MAX_MS: { schema: int(1, 86_400_000), default: '3600000', doc: 'longest delay between two attempts of one webhook' },
