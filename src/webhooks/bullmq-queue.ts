@@ -24,6 +24,8 @@ export class BullDeliveryQueue implements DeliveryQueue {
     private readonly policy: RetryPolicy,
     private readonly concurrency: number,
     private readonly logger: Logger,
+    /** Longest attempt (timeout plus the conversation read): a job held longer by a dead worker is taken over. */
+    private readonly attemptMs = 10_000,
   ) {
     this.attempts = attemptsFor(policy);
     this.queue = new Queue(QUEUE, { connection: this.connection(), prefix });
@@ -56,6 +58,9 @@ export class BullDeliveryQueue implements DeliveryQueue {
         connection: this.connection(),
         prefix: this.prefix,
         concurrency: this.concurrency,
+        // A worker killed mid-attempt holds its job until the lock lapses; keep that short but safe.
+        lockDuration: 2 * this.attemptMs + 5000,
+        stalledInterval: 2 * this.attemptMs + 5000,
         settings: { backoffStrategy: (attemptsMade: number) => backoffMs(this.policy, attemptsMade) },
       },
     );

@@ -30,7 +30,7 @@ export function createWebhooks({ config, stores, clients, conversations, registr
   const retry = { baseMs: config.WEBHOOK_RETRY_BASE_MS, maxMs: config.WEBHOOK_RETRY_MAX_MS, windowMs: config.WEBHOOK_RETRY_WINDOW_S * 1000 };
   const queue =
     stores.kind === 'redis' && endpoints.length
-      ? new BullDeliveryQueue((stores as RedisStores).redis, `${config.REDIS_PREFIX}bull`, retry, config.WEBHOOK_CONCURRENCY, logger)
+      ? new BullDeliveryQueue((stores as RedisStores).redis, `${config.REDIS_PREFIX}bull`, retry, config.WEBHOOK_CONCURRENCY, logger, config.WEBHOOK_TIMEOUT_MS)
       : new MemoryDeliveryQueue(retry, config.WEBHOOK_CONCURRENCY, logger);
   const webhooks = new Webhooks({ endpoints, queue, conversations, registry, logger, retry, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, resolve });
   return { webhooks, router: webhooksRouter({ webhooks }), close: () => queue.close() };
