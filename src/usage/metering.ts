@@ -1,3 +1,4 @@
+import { isAppError } from '../errors';
 import type { Logger } from '../logger';
 import type { SessionEvent } from '../sessions/events';
 import type { UsageMetric, UsageStore } from '../store/types';
@@ -49,7 +50,9 @@ export class Metering {
 
   private async add(day: string, client: string, avatar: string, counts: Partial<Record<UsageMetric, number>>, once: string): Promise<void> {
     await this.store.add(day, client, avatar, counts, once).catch((err: unknown) => {
-      this.logger.warn({ err: String(err), client, metric: Object.keys(counts) }, 'could not record usage; this fact is not metered');
+      // A store outage is logged once by the store itself, not once per fact.
+      const level = isAppError(err) && err.code === 'STORE_UNAVAILABLE' ? 'debug' : 'warn';
+      this.logger[level]({ err: String(err), client, metric: Object.keys(counts) }, 'could not record usage; this fact is not metered');
     });
   }
 }
