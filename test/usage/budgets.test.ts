@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { startHarness, type Harness } from '../support/harness';
+import { sessionSeconds } from '../../src/usage/duration';
 import { connected } from './helpers';
 import { describeWithRedis, redisStores, startRedis, type RedisServer } from '../support/redis';
 
@@ -23,14 +24,27 @@ const budgetOf = async (app: Harness['app'], subject: string) =>
     windows: { window: string; usedMinutes: number; sessions: number; limitMinutes: number | null; resetsAt: string }[];
   };
 
-/** Waits until the ended sessions have settled (the follower and events run in the background). */
-async function settled(app: Harness['app']) {
-  let day = (await budgetOf(app, 'acme')).windows[0]!;
-  for (let i = 0; i < 500 && day.usedMinutes > 1; i += 1) {
+/**
+ * Waits until every ended session has settled to its real length (events run in the background): the day's
+ * minutes become the sum of the sessions' own delivered → ended seconds, far below the 10 minutes reserved.
+ */
+async function expectSettled(h: Harness, ids: string[]): Promise<number> {
+  const expected = async () => {
+    const records = await Promise.all(ids.map((id) => h.broker.registry.get(id)));
+    if (records.some((r) => r?.status !== 'cancelled' && r?.status !== 'ended')) return undefined;
+    return Math.round((records.reduce((sum, r) => sum + sessionSeconds(r!), 0) / 60) * 100) / 100;
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const want = await expected();
+    const day = (await budgetOf(h.app, 'acme')).windows[0]!;
+    if (want !== undefined && day.usedMinutes === want) {
+      expect(want).toBeLessThan(10);
+      return want;
+    }
+    if (Date.now() > deadline) throw new Error(`budget did not settle: ${day.usedMinutes} min used, expected ${want}`);
     await new Promise((r) => setTimeout(r, 10));
-    day = (await budgetOf(app, 'acme')).windows[0]!;
   }
-  return day;
 }
 
 function expectRefusal(res: request.Response) {
@@ -58,8 +72,7 @@ describe('in memory', () => {
 
     // Ending them settles to the real (short) duration, and the budget is free again.
     await Promise.all(ok.map((r) => request(h.app).delete(`/api/avatar/session/${r.body.sessionId}`).set('authorization', `Bearer ${ACME_KEY}`).expect(204)));
-    const after = await settled(h.app);
-    expect(after.usedMinutes).toBeLessThanOrEqual(0.17); // ≤ 1 s each (shown rounded to 0.01 min)
+    await expectSettled(h, ok.map((r) => r.body.sessionId as string));
     expect((await start(h.app, ACME_KEY)).status).toBe(200);
   });
 
@@ -127,8 +140,8 @@ describeWithRedis('with Redis, across two replicas', () => {
     // Ended on either replica, each settles once to its real length; refused upstream, it is refunded.
     const ok = results.filter((r) => r.status === 200);
     await Promise.all(ok.map((r, i) => request(i % 2 ? a.app : b.app).delete(`/api/avatar/session/${r.body.sessionId}`).set('authorization', `Bearer ${ACME_KEY}`).expect(204)));
-    expect((await settled(a.app)).usedMinutes).toBeLessThanOrEqual(0.17);
+    const used = await expectSettled(a, ok.map((r) => r.body.sessionId as string));
     expect((await start(a.app, ACME_KEY, { avatarId: randomUUID() })).status).toBeGreaterThanOrEqual(400);
-    expect((await budgetOf(b.app, 'acme')).windows[0]!.usedMinutes).toBeLessThanOrEqual(0.17);
+    expect((await budgetOf(b.app, 'acme')).windows[0]!.usedMinutes).toBe(used);
   });
 });
