@@ -62,7 +62,10 @@ export class Admission {
   /** Keeps the slot until `releaseBy` at the latest (a delivered session runs up to maxDuration). */
   async holdUntil(leaseId: string, clientId: string, releaseBy: number): Promise<void> {
     await this.store.extend(leaseId, clientId, Math.max(1, releaseBy - Date.now()) + MARGIN_MS);
-    await this.gate?.delivered(leaseId);
+    // A lost mark only means a later release would refund the reservation: never block the follow-up for it.
+    await this.gate?.delivered(leaseId).catch((err: unknown) => {
+      this.logger.warn({ err: String(err) }, 'could not mark a budget reservation delivered');
+    });
   }
 
   /** Never throws: a lost release only delays the slot until its lease expires. */

@@ -89,7 +89,9 @@ describeWithRedis('webhooks on Redis', () => {
       expect(receiver.received.map((m) => m.type)).toEqual(['session.delivered', 'session.ended', 'conversation.ready']);
       expect(receiver.forged).toBe(0);
     } finally {
+      const exited = once(second.child, 'exit');
       second.child.kill('SIGKILL');
+      await exited;
     }
   }, 60_000);
 
