@@ -44,6 +44,9 @@ import { RecentErrors } from './console/error-tap';
 import { consoleRouter } from './console/router';
 import { ConsoleView } from './console/state';
 import { webPagesRouter } from './playground/router';
+import { createUsage, type Usage } from './usage';
+import { createWebhooks } from './webhooks';
+import type { Webhooks } from './webhooks/service';
 
 export interface BrokerOptions {
   config: Config;
@@ -66,6 +69,10 @@ export interface Broker {
   follower: SessionFollower;
   /** The session's life as events: metering, webhooks and tracing listen here. */
   events: SessionEvents;
+  /** Metering, budgets and /api/usage (issue 13). */
+  usage: Usage;
+  /** Signed lifecycle webhooks (issue 13). */
+  webhooks: Webhooks;
   /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
   sizeCapacity(): Promise<number>;
   /** Sweeps the crash-safety journal for sessions dead replicas left behind. */
@@ -93,7 +100,7 @@ function replicaId(configured: string | undefined): string {
 }
 
 /** Assembles the broker. No listening, no signals: main.ts does that, tests use the app directly. */
-export function createBroker({ config, logger, upstream: target, stores = memoryStores(config.SESSION_RECORD_TTL_S * 1000), fetch }: BrokerOptions): Broker {
+export function createBroker({ config, logger, upstream: target, stores = memoryStores(config.SESSION_RECORD_TTL_S * 1000, config.USAGE_RETENTION_DAYS * 86_400_000), fetch }: BrokerOptions): Broker {
   const metrics = createMetrics();
   const upstreamHealth = new UpstreamHealth();
   const upstream = new Upstream({
@@ -111,8 +118,11 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const sessions = new RealtimeSessionsApi(upstream);
   const { registry } = stores;
   const sessionLogger = logger.child({ component: 'sessions' });
-  const admission = new Admission(stores.admission, config.GLOBAL_MAX_SESSIONS || DEFAULT_GLOBAL_CAP, config.SESSION_READY_TIMEOUT_MS, sessionLogger);
+  const apiKeyClients = loadApiKeyClients(config);
+  const usage = createUsage({ config, stores, clients: apiKeyClients, registry: metrics.registry, logger: logger.child({ component: 'usage' }) });
+  const admission = new Admission(stores.admission, config.GLOBAL_MAX_SESSIONS || DEFAULT_GLOBAL_CAP, config.SESSION_READY_TIMEOUT_MS, sessionLogger, usage.gate);
   const events = new SessionEvents(sessionLogger);
+  events.on((event) => usage.onEvent(event));
   const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS, events });
   metrics.trackActive(() => admission.count().catch(() => 0));
   const journal = new Journal(stores.journal, { replicaId: replicaId(config.REPLICA_ID), incarnation: randomUUID() }, sessionLogger);
@@ -152,8 +162,10 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const documents = new DocumentsApi(upstream);
   const conversations = new ConversationsApi(upstream);
   const knowledge = new Knowledge({ avatars, documents, tokenBudget: config.KNOWLEDGE_TOKEN_BUDGET });
+  const webhooks = createWebhooks({ config, stores, clients: apiKeyClients, conversations, registry: metrics.registry, logger: logger.child({ component: 'webhooks' }) });
+  events.on((event) => webhooks.webhooks.onSessionEvent(event));
+  usage.onBudgetExceeded((event) => void webhooks.webhooks.onBudgetExceeded(event));
 
-  const apiKeyClients = loadApiKeyClients(config);
   const recentErrors = new RecentErrors();
   const consoleView = new ConsoleView({ config, events, admission, metrics: metrics.registry, clients: apiKeyClients, errors: recentErrors });
 
@@ -189,6 +201,8 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
   app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/console'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
+  app.use('/api/usage', limited('reads', () => config.READ_RATE_PER_MIN));
+  app.use('/api/webhooks', limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
   // admin check and body limits apply there only.
@@ -197,6 +211,8 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/documents', documentsRouter({ config, documents, knowledge }));
   app.use('/api/presets', presetsRouter());
   app.use('/api/conversations', conversationsRouter({ conversations }));
+  app.use('/api/usage', usage.router);
+  app.use('/api/webhooks', webhooks.router);
   app.use(sessionConversationRouter({ registry, conversations }));
   app.use(consoleRouter(consoleView));
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected }));
@@ -213,6 +229,8 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     admission,
     follower,
     events,
+    usage,
+    webhooks: webhooks.webhooks,
     async sizeCapacity() {
       if (config.GLOBAL_MAX_SESSIONS > 0) return admission.globalLimit;
       try {
@@ -234,6 +252,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
       await orchestrator.drain(graceMs);
       // Whatever is still journaled (a cancel that failed) becomes the other replicas' at once.
       await reaper.stop({ retire: true });
+      await webhooks.close();
       await stores.close();
     },
   };

@@ -53,7 +53,7 @@ export const SETTINGS = {
   ANONYMOUS_AVATARS: { schema: list, default: '', doc: 'avatar ids anonymous browsers may start (empty = any, allowed outside production only)' },
   ANONYMOUS_RATE_PER_MIN: { schema: int(1, 100_000), default: '10', devDefault: '60', doc: 'session creations per minute per anonymous address; development on the emulator: 60' },
   ANONYMOUS_MAX_CONCURRENT: { schema: int(1, 10_000), default: '2', devDefault: '10', doc: 'sessions in flight or running at once per anonymous address; development on the emulator: 10' },
-  CLIENTS_FILE: { schema: z.string().min(1), doc: 'path to a JSON file of API-key clients (a mounted secret): [{name, key | keySha256, scopes, ratePerMinute, maxConcurrent, avatars, overrides, maxDuration}]' },
+  CLIENTS_FILE: { schema: z.string().min(1), doc: 'path to a JSON file of API-key clients (a mounted secret): [{name, key | keySha256, scopes, ratePerMinute, maxConcurrent, avatars, overrides, maxDuration, budget, webhook}]' },
   CLIENTS_JSON: { schema: z.string().min(1), secret: true, doc: 'the same client list inline, as JSON' },
   CLIENT_RATE_PER_MIN: { schema: int(1, 100_000), default: '30', doc: 'default session creations per minute for an API-key or JWT client' },
   CLIENT_MAX_CONCURRENT: { schema: int(1, 10_000), default: '5', doc: 'default sessions in flight or running at once for an API-key or JWT client' },
@@ -85,6 +85,19 @@ export const SETTINGS = {
   REDIS_URL: { schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis://[user:password@]host:port[/db] or rediss://...'), secret: true, doc: 'share rate limits, concurrency slots, session records, idempotency keys and follow-ups with other replicas through this Redis or Valkey (unset = in memory, one process); see docs/scaling.md' },
   REDIS_PREFIX: { schema: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'expected 1-64 visible ASCII characters'), default: 'cb:', doc: 'prefix of every Redis key the broker writes (separate brokers sharing one Redis need different prefixes)' },
   REDIS_COMMAND_TIMEOUT_MS: { schema: int(50, 60_000), default: '1000', doc: 'a Redis command that takes longer fails (session creation then answers 503 STORE_UNAVAILABLE instead of hanging)' },
+  USAGE_RETENTION_DAYS: { schema: int(1, 3660), default: '90', doc: 'how many days of per-day usage counters (GET /api/usage) are kept' },
+  ANONYMOUS_BUDGET_MINUTES_PER_DAY: { schema: int(0, 10_000_000), default: '0', doc: 'session-minutes one anonymous address may use per UTC day (0 = no budget)' },
+  ANONYMOUS_BUDGET_SESSIONS_PER_DAY: { schema: int(0, 10_000_000), default: '0', doc: 'sessions one anonymous address may start per UTC day (0 = no budget)' },
+  ANONYMOUS_GLOBAL_BUDGET_MINUTES_PER_DAY: { schema: int(0, 10_000_000), default: '0', doc: 'session-minutes all anonymous callers together may use per UTC day, so a distributed abuse cannot spend the account (0 = no budget)' },
+  ANONYMOUS_GLOBAL_BUDGET_SESSIONS_PER_DAY: { schema: int(0, 10_000_000), default: '0', doc: 'sessions all anonymous callers together may start per UTC day (0 = no budget)' },
+  WEBHOOK_URL: { schema: z.url(), doc: 'receive every lifecycle webhook (all clients) at this URL; per-client endpoints go in the clients file. See docs/webhooks.md' },
+  WEBHOOK_SECRET: { schema: z.string().regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'expected whsec_ followed by base64 (Standard Webhooks)'), secret: true, doc: 'signing secret of WEBHOOK_URL (whsec_ + base64 of 24-64 random bytes); required with WEBHOOK_URL' },
+  WEBHOOK_ALLOW_PRIVATE: { schema: bool, default: 'false', doc: 'allow webhook URLs on loopback, link-local and private addresses; off, a webhook cannot reach the internal network' },
+  WEBHOOK_TIMEOUT_MS: { schema: int(100, 120_000), default: '10000', doc: 'timeout of one webhook delivery attempt' },
+  WEBHOOK_RETRY_BASE_MS: { schema: int(1, 3_600_000), default: '10000', doc: 'first retry delay of a failed webhook; doubles each attempt, with jitter' },
+  WEBHOOK_RETRY_MAX_MS: { schema: int(1, 86_400_000), default: '3600000', doc: 'longest delay between two attempts of one webhook' },
+  WEBHOOK_RETRY_WINDOW_S: { schema: int(1, 30 * 86400), default: '90000', doc: 'a webhook is retried for at least this long before it becomes a dead letter' },
+  WEBHOOK_CONCURRENCY: { schema: int(1, 1000), default: '8', doc: 'webhook deliveries in flight at once per broker process' },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
@@ -139,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.HTTP_REQUEST_TIMEOUT_MS < config.HTTP_HEADERS_TIMEOUT_MS) {
     problems.push('HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS');
   }
+  if (Boolean(config.WEBHOOK_URL) !== Boolean(config.WEBHOOK_SECRET)) problems.push('WEBHOOK_URL and WEBHOOK_SECRET: set both or neither');
   if (problems.length) throw new ConfigError(problems);
   return { ...config, upstreamMode, anonymousSessions, fromEnv, devDefaults };
 }

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down and retry later.' },
   UPSTREAM_RATE_LIMITED: { status: 429, message: 'Runway is rate limiting the broker; retry shortly.' },
   CONCURRENCY_LIMIT: { status: 429, message: 'Too many sessions at once for this client; end one or retry later.' },
+  USAGE_BUDGET_EXCEEDED: { status: 429, message: 'This client has used its session budget for the current window; retry after it resets (Retry-After).' },
   CLIENT_CLOSED_REQUEST: { status: 499, message: 'The client closed the request.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
   SESSION_FAILED: { status: 502, message: 'The avatar session failed to start.' },

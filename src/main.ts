@@ -8,10 +8,12 @@ import type { EmulatorHandle } from './emulator';
 import { createLogger, type Logger } from './logger';
 import { metricsRouter } from './ops/health';
 import { createStores } from './store';
+import { webhookEndpoints } from './webhooks';
 
 async function main(): Promise<void> {
   const config = loadOrExit();
   failBootOn(() => loadApiKeyClients(config)); // a broken clients file is a config error, found before anything starts
+  failBootOn(() => webhookEndpoints(config, loadApiKeyClients(config))); // so is a webhook URL that could reach the internal network
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
 
   const emulator = config.upstreamMode === 'emulator' ? await startEmbeddedEmulator(config, logger) : undefined;

@@ -25,6 +25,21 @@ export interface ClientPolicy {
   overrides: Override[];
   /** Longest session this client may ask for, in seconds. */
   maxDuration: number;
+  /** Usage budgets (issue 13); absent = no budget. */
+  budget?: ClientBudget;
+}
+
+/** Per-window caps; each absent field is no cap. Windows are UTC days and months. */
+export interface ClientBudget {
+  minutesPerDay?: number;
+  minutesPerMonth?: number;
+  sessionsPerDay?: number;
+}
+
+/** A client's own lifecycle webhook endpoint; validated (address, scheme) by src/webhooks at boot. */
+export interface ClientWebhook {
+  url: string;
+  secret: string;
 }
 
 export interface ApiKeyClient {
@@ -32,6 +47,7 @@ export interface ApiKeyClient {
   /** sha256 of the key; the key itself is never kept. */
   hash: Buffer;
   policy: ClientPolicy;
+  webhook?: ClientWebhook;
 }
 
 const clientEntry = z.strictObject({
@@ -44,6 +60,14 @@ const clientEntry = z.strictObject({
   avatars: z.array(z.string().min(1)).optional(),
   overrides: z.array(z.enum(OVERRIDES)).default([]),
   maxDuration: z.number().int().min(10).max(1800).optional(),
+  budget: z
+    .strictObject({
+      minutesPerDay: z.number().min(0).optional(),
+      minutesPerMonth: z.number().min(0).optional(),
+      sessionsPerDay: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  webhook: z.strictObject({ url: z.url(), secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'expected whsec_ followed by base64 (Standard Webhooks)') }).optional(),
 });
 const clientsFile = z.array(clientEntry);
 
@@ -84,7 +108,9 @@ export function loadApiKeyClients(config: Config, readFile: (path: string) => st
           overrides: entry.overrides,
           // The global cap bounds a client's own limit too: an operator lowering it must not be outvoted by a file.
           maxDuration: Math.min(entry.maxDuration ?? config.SESSION_MAX_DURATION_CAP_S, config.SESSION_MAX_DURATION_CAP_S),
+          ...(entry.budget ? { budget: entry.budget } : {}),
         },
+        ...(entry.webhook ? { webhook: entry.webhook } : {}),
       });
     }
   }

@@ -8,13 +8,15 @@ import { registerDocumentRoutes } from '../documents/openapi';
 import { registerPresetRoutes } from '../presets/openapi';
 import { registerSessionRoutes } from '../sessions/openapi';
 import { registerOpsRoutes } from './openapi-ops';
+import { registerUsageRoutes } from '../usage/openapi';
+import { registerWebhookRoutes } from '../webhooks/openapi';
 
 // Each feature registers its own routes from the same zod schemas that validate its requests; this
 // module only gathers them. openapi/openapi.yaml is this document, committed; a test keeps them equal.
 
 type Registrar = (registry: OpenAPIRegistry) => void;
 
-const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerConsoleRoutes, registerOpsRoutes];
+const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerConsoleRoutes, registerUsageRoutes, registerWebhookRoutes, registerOpsRoutes];
 
 /**
  * `operationId` for operations whose feature set none: method + path, `/api` dropped, `{param}` as
@@ -99,6 +101,8 @@ export function buildOpenApiDocument(features: Registrar[] = FEATURES) {
       { name: 'Documents', description: 'Knowledge documents and attaching them to avatars within the token budget (admin key).' },
       { name: 'Presets', description: 'Preset avatars and voices (admin key).' },
       { name: 'Conversations', description: 'Conversation records, transcripts and recordings (admin key, or your own session).' },
+      { name: 'Usage', description: 'Usage metering per client and avatar, and budgets (admin key, or your own usage).' },
+      { name: 'Webhooks', description: 'Signed lifecycle webhooks: endpoints, queue, dead letters and replay (admin key). See docs/webhooks.md.' },
       { name: 'Operations', description: 'Health probes for orchestrators and load balancers (no credentials).' },
     ],
     security: callerSecurity,

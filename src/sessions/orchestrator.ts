@@ -147,7 +147,7 @@ export class SessionOrchestrator {
   private async admit(plan: SessionPlan): Promise<string> {
     try {
       if (this.draining) throw new AppError('SHUTTING_DOWN', undefined, { retryAfter: 1 });
-      return await this.options.admission.admit(plan.owner, plan.clientLimit);
+      return await this.options.admission.admit(plan.owner, plan.clientLimit, { maxDuration: plan.maxDuration, avatarId: plan.avatar.id });
     } catch (err) {
       if (err instanceof AppError) this.options.observer?.rejected?.(err.code);
       throw err;

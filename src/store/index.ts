@@ -11,13 +11,14 @@ export function createStores(config: Config, logger: Logger): Stores {
   const recordRetainMs = config.SESSION_RECORD_TTL_S * 1000;
   if (!config.REDIS_URL) {
     logger.info('shared state in memory (REDIS_URL unset): run one replica only');
-    return memoryStores(recordRetainMs);
+    return memoryStores(recordRetainMs, config.USAGE_RETENTION_DAYS * 86_400_000);
   }
   return createRedisStores({
     url: config.REDIS_URL,
     prefix: config.REDIS_PREFIX,
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
     recordRetainMs,
+    usageRetainMs: config.USAGE_RETENTION_DAYS * 86_400_000,
     logger: logger.child({ component: 'store' }),
   });
 }

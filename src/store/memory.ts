@@ -1,5 +1,6 @@
 import { MemoryJournal } from './journal-memory';
 import { randomUUID } from 'node:crypto';
+import { MemoryBudgets, MemoryUsage } from './memory-usage';
 import { MemorySessionRegistry } from './registry';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
@@ -108,7 +109,8 @@ export class MemoryFollowQueue implements FollowQueue {
   }
 }
 
-export function memoryStores(recordRetainMs: number): Stores {
+/** `usageRetainMs`: how long per-day usage counters are kept (USAGE_RETENTION_DAYS). */
+export function memoryStores(recordRetainMs: number, usageRetainMs = 90 * 86_400_000): Stores {
   return {
     kind: 'memory',
     registry: new MemorySessionRegistry(recordRetainMs),
@@ -116,6 +118,8 @@ export function memoryStores(recordRetainMs: number): Stores {
     idempotency: new MemoryIdempotency(),
     follow: new MemoryFollowQueue(),
     journal: new MemoryJournal(),
+    budgets: new MemoryBudgets(),
+    usage: new MemoryUsage(usageRetainMs),
     rateLimit: () => undefined,
     healthy: async () => true,
     close: async () => undefined,

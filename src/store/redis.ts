@@ -6,7 +6,8 @@ import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { FINISHED_STATUSES, type SessionRecord, type SessionRegistry } from './registry';
 import { JOURNAL_MARK, JOURNAL_TAKE, RedisJournal } from './journal-redis';
-import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
+import type { AdmissionResult, AdmissionStore, BudgetCounter, BudgetStore, BudgetUse, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, ReserveResult, Stores, UsageMetric, UsageRow, UsageStore } from './types';
+import { USAGE_METRICS } from './types';
 
 // Shared state for several replicas in one Redis (or Valkey). Every check-then-act runs as one Lua
 // script, so it is atomic across replicas; everything else is a single command. Key layout (P = the
@@ -38,6 +39,8 @@ export interface RedisStoresOptions {
   logger: Logger;
   /** Longest pause between reconnection attempts (default 2 s). */
   maxReconnectDelayMs?: number;
+  /** How long per-day usage counters are kept (USAGE_RETENTION_DAYS; default 90 days). */
+  usageRetainMs?: number;
 }
 
 export interface RedisStores extends Stores {
@@ -469,6 +472,171 @@ class RedisRateLimit implements RateLimitStore {
   }
 }
 
+// --- Usage metering and budgets (issue 13) ---------------------------------------------------
+//
+//   P{bud}:<counter key>   hash {s: session-seconds, n: sessions} of one budget window, PX = past its end
+//   P{bud}:r:<leaseId>     hash {s: reserved seconds, d: delivered 0/1, k: JSON list of counter keys}
+//   P{usage}:<YYYY-MM-DD>  hash "<client>\n<avatar>\n<metric>" → count, PX = USAGE_RETENTION_DAYS
+//   P{usage}:once:<id>     marks an event already metered (another replica may emit it too)
+
+/** KEYS: counters…, reservation. ARGV: seconds, holdMs, then limitSeconds, limitSessions, ttlMs per counter (-1 = none). */
+const BUDGET_RESERVE = lua(`${KEEP}
+local n = #KEYS - 1
+local secs = tonumber(ARGV[1])
+for i = 1, n do
+  local ls = tonumber(ARGV[3 * i]) local ln = tonumber(ARGV[3 * i + 1])
+  local v = redis.call('HMGET', KEYS[i], 's', 'n')
+  local s = tonumber(v[1] or '0') local c = tonumber(v[2] or '0')
+  if ls >= 0 and s + secs > ls then return i end
+  if ln >= 0 and c + 1 > ln then return i end
+end
+local keys = {}
+for i = 1, n do
+  redis.call('HINCRBY', KEYS[i], 's', secs)
+  redis.call('HINCRBY', KEYS[i], 'n', 1)
+  keep(KEYS[i], tonumber(ARGV[3 * i + 2]))
+  keys[i] = KEYS[i]
+end
+redis.call('HSET', KEYS[n + 1], 's', secs, 'd', 0, 'k', cjson.encode(keys))
+redis.call('PEXPIRE', KEYS[n + 1], tonumber(ARGV[2]))
+return 0`);
+
+// Counters that were reset or expired are not brought back by a late refund, and never go negative.
+const ADJUST = `local function adjust(keys, secs, sessions)
+  for _, k in ipairs(keys) do
+    if redis.call('EXISTS', k) == 1 then
+      if redis.call('HINCRBY', k, 's', secs) < 0 then redis.call('HSET', k, 's', 0) end
+      if redis.call('HINCRBY', k, 'n', sessions) < 0 then redis.call('HSET', k, 'n', 0) end
+    end
+  end
+end`;
+
+/** KEYS: reservation. ARGV: mode (release | settle | deliver), seconds (settle). */
+const BUDGET_FINISH = lua(`${ADJUST}
+local r = redis.call('HMGET', KEYS[1], 's', 'd', 'k')
+if not r[1] then return 0 end
+if ARGV[1] == 'deliver' then redis.call('HSET', KEYS[1], 'd', 1) return 1 end
+if ARGV[1] == 'release' then
+  if r[2] == '1' then return 0 end
+  adjust(cjson.decode(r[3]), -tonumber(r[1]), -1)
+else
+  adjust(cjson.decode(r[3]), tonumber(ARGV[2]) - tonumber(r[1]), 0)
+end
+redis.call('DEL', KEYS[1])
+return 1`);
+
+/** KEYS: day hash, once-marker (or the day hash again when none). ARGV: retainMs, once (0/1), field, n, field, n… */
+const USAGE_ADD = lua(`if ARGV[2] == '1' and not redis.call('SET', KEYS[2], '1', 'NX', 'PX', 172800000) then return 0 end
+for i = 3, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`);
+
+export class RedisBudgets implements BudgetStore {
+  constructor(
+    private readonly conn: Connection,
+    private readonly prefix: string,
+  ) {}
+
+  reserve(leaseId: string, counters: BudgetCounter[], seconds: number, holdMs: number): Promise<ReserveResult> {
+    return this.conn.guard(async () => {
+      const keys = [...counters.map((c) => this.key(c.key)), this.reservation(leaseId)];
+      const args = [Math.ceil(seconds), Math.max(1, Math.ceil(holdMs)), ...counters.flatMap((c) => [c.limitSeconds ?? -1, c.limitSessions ?? -1, Math.max(1, Math.ceil(c.ttlMs))])];
+      const refused = Number(await this.conn.run(BUDGET_RESERVE, keys, args));
+      return refused === 0 ? { ok: true as const } : { ok: false as const, refusedBy: refused - 1 };
+    });
+  }
+
+  markDelivered(leaseId: string): Promise<void> {
+    return this.finish(leaseId, 'deliver', 0);
+  }
+
+  release(leaseId: string): Promise<void> {
+    return this.finish(leaseId, 'release', 0);
+  }
+
+  settle(leaseId: string, seconds: number): Promise<void> {
+    return this.finish(leaseId, 'settle', Math.ceil(seconds));
+  }
+
+  read(keys: string[]): Promise<BudgetUse[]> {
+    return this.conn.guard(async () => {
+      const pipeline = this.conn.client.pipeline();
+      for (const key of keys) pipeline.hmget(this.key(key), 's', 'n');
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([err, value]) => {
+        if (err) throw err;
+        const [s, n] = value as (string | null)[];
+        return { seconds: Number(s ?? 0), sessions: Number(n ?? 0) };
+      });
+    });
+  }
+
+  reset(keys: string[]): Promise<void> {
+    return this.conn.guard(async () => {
+      if (keys.length) await this.conn.client.del(...keys.map((k) => this.key(k)));
+    });
+  }
+
+  private finish(leaseId: string, mode: 'deliver' | 'release' | 'settle', seconds: number): Promise<void> {
+    return this.conn.guard(async () => {
+      await this.conn.run(BUDGET_FINISH, [this.reservation(leaseId)], [mode, seconds]);
+    });
+  }
+
+  private key(key: string): string {
+    return `${this.prefix}{bud}:${key}`;
+  }
+
+  private reservation(leaseId: string): string {
+    return `${this.prefix}{bud}:r:${leaseId}`;
+  }
+}
+
+export class RedisUsage implements UsageStore {
+  constructor(
+    private readonly conn: Connection,
+    private readonly prefix: string,
+    private readonly retainMs: number,
+  ) {}
+
+  add(day: string, client: string, avatar: string, counts: Partial<Record<UsageMetric, number>>, once?: string): Promise<void> {
+    return this.conn.guard(async () => {
+      const fields = Object.entries(counts).flatMap(([metric, n]) => [`${clean(client)}\n${clean(avatar)}\n${metric}`, Math.round(n ?? 0)]);
+      const dayKey = `${this.prefix}{usage}:${day}`;
+      const onceKey = once === undefined ? dayKey : `${this.prefix}{usage}:once:${createHash('sha256').update(once).digest('hex')}`;
+      await this.conn.run(USAGE_ADD, [dayKey, onceKey], [Math.ceil(this.retainMs), once === undefined ? 0 : 1, ...fields]);
+    });
+  }
+
+  read(days: string[]): Promise<UsageRow[]> {
+    return this.conn.guard(async () => {
+      const pipeline = this.conn.client.pipeline();
+      for (const day of days) pipeline.hgetall(`${this.prefix}{usage}:${day}`);
+      const replies = (await pipeline.exec()) ?? [];
+      const rows: UsageRow[] = [];
+      replies.forEach(([err, value], i) => {
+        if (err) throw err;
+        const byId = new Map<string, UsageRow>();
+        for (const [field, count] of Object.entries(value as Record<string, string>)) {
+          const [client, avatar, metric] = field.split('\n') as [string, string, UsageMetric];
+          if (!USAGE_METRICS.includes(metric)) continue;
+          const id = `${client}\n${avatar}`;
+          const row = byId.get(id) ?? { day: days[i]!, client, avatar, counts: Object.fromEntries(USAGE_METRICS.map((m) => [m, 0])) as Record<UsageMetric, number> };
+          row.counts[metric] = Number(count);
+          byId.set(id, row);
+        }
+        rows.push(...byId.values());
+      });
+      return rows;
+    });
+  }
+}
+
+/** Our field separator must not appear inside a name (a JWT subject could hold anything). */
+function clean(part: string): string {
+  return part.replace(/\n/g, ' ');
+}
+
 /** Every store in one Redis, over one connection that starts connecting now (never blocks boot). */
 export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const conn = new Connection(options);
@@ -481,6 +649,8 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     idempotency: new RedisIdempotency(conn, prefix),
     follow: new RedisFollowQueue(conn, prefix),
     journal: new RedisJournal(conn, prefix, { mark: lua(JOURNAL_MARK), take: lua(JOURNAL_TAKE) }),
+    budgets: new RedisBudgets(conn, prefix),
+    usage: new RedisUsage(conn, prefix, options.usageRetainMs ?? 90 * 86_400_000),
     rateLimit: (limiterPrefix) => new RedisRateLimit(conn, `${prefix}${limiterPrefix}`),
     healthy: () => conn.healthy(),
     close: () => conn.close(),

@@ -112,9 +112,66 @@ export interface Stores {
   admission: AdmissionStore;
   idempotency: IdempotencyStore;
   follow: FollowQueue;
+  budgets: BudgetStore;
+  usage: UsageStore;
   /** A store for one express-rate-limit limiter; undefined = the limiter's own memory store. */
   rateLimit(prefix: string): RateLimitStore | undefined;
   /** True when the store can be used (always, in memory). */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+// Usage metering and budgets (issue 13). Both live in the shared store so every replica counts
+// together and a budget holds across replicas.
+
+/** One budget window of one subject (a client's day, an address's day, all anonymous callers' day…). */
+export interface BudgetCounter {
+  /** Stable key of the window, e.g. `c:key:acme:d:2026-11-30`. */
+  key: string;
+  /** Session-seconds allowed in the window; null = no limit. */
+  limitSeconds: number | null;
+  /** Sessions allowed in the window; null = no limit. */
+  limitSessions: number | null;
+  /** How long the counter must be kept (past the window's end). */
+  ttlMs: number;
+}
+
+export type ReserveResult = { ok: true } | { ok: false; /** index of the first counter that would overflow */ refusedBy: number };
+
+export interface BudgetUse {
+  /** Settled seconds plus seconds still reserved by running or starting sessions. */
+  seconds: number;
+  sessions: number;
+}
+
+/**
+ * Budget counters with reservations keyed by the admission lease. `reserve` checks every counter and
+ * adds to all of them atomically, or to none. `release` refunds a reservation that never reached a
+ * client; `settle` replaces the reserved seconds with the real ones. Both are idempotent.
+ */
+export interface BudgetStore {
+  reserve(leaseId: string, counters: BudgetCounter[], seconds: number, holdMs: number): Promise<ReserveResult>;
+  /** The session reached a client: a later release no longer refunds it (only settle changes it). */
+  markDelivered(leaseId: string): Promise<void>;
+  release(leaseId: string): Promise<void>;
+  settle(leaseId: string, seconds: number): Promise<void>;
+  read(keys: string[]): Promise<BudgetUse[]>;
+  reset(keys: string[]): Promise<void>;
+}
+
+export const USAGE_METRICS = ['requested', 'delivered', 'failed', 'timedOut', 'sessionSeconds'] as const;
+export type UsageMetric = (typeof USAGE_METRICS)[number];
+
+export interface UsageRow {
+  day: string; // YYYY-MM-DD, UTC
+  client: string;
+  avatar: string;
+  counts: Record<UsageMetric, number>;
+}
+
+/** Per-day usage counters by client and avatar, kept `retainMs`. */
+export interface UsageStore {
+  /** Adds to the counters; with `once`, only the first call with that key counts (across replicas). */
+  add(day: string, client: string, avatar: string, counts: Partial<Record<UsageMetric, number>>, once?: string): Promise<void>;
+  read(days: string[]): Promise<UsageRow[]>;
 }

@@ -1,0 +1,37 @@
+import type { ApiKeyClient } from '../access/clients';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { ConversationsApi } from '../runway/conversations';
+import type { RedisStores } from '../store/redis';
+import type { Stores } from '../store/types';
+import type { Registry } from 'prom-client';
+import type { Resolver } from './address';
+import { BullDeliveryQueue } from './bullmq-queue';
+import { webhookEndpoints } from './endpoints';
+import { MemoryDeliveryQueue } from './memory-queue';
+import { webhooksRouter } from './router';
+import { Webhooks } from './service';
+
+export { webhookEndpoints };
+
+export interface WebhookOptions {
+  config: Config;
+  stores: Stores;
+  clients: ApiKeyClient[];
+  conversations: ConversationsApi;
+  registry: Registry;
+  logger: Logger;
+  resolve?: Resolver;
+}
+
+/** Lifecycle webhooks, assembled for the composition root: BullMQ on the store's Redis, else in memory. */
+export function createWebhooks({ config, stores, clients, conversations, registry, logger, resolve }: WebhookOptions) {
+  const endpoints = webhookEndpoints(config, clients);
+  const retry = { baseMs: config.WEBHOOK_RETRY_BASE_MS, maxMs: config.WEBHOOK_RETRY_MAX_MS, windowMs: config.WEBHOOK_RETRY_WINDOW_S * 1000 };
+  const queue =
+    stores.kind === 'redis' && endpoints.length
+      ? new BullDeliveryQueue((stores as RedisStores).redis, `${config.REDIS_PREFIX}bull`, retry, config.WEBHOOK_CONCURRENCY, logger, config.WEBHOOK_TIMEOUT_MS)
+      : new MemoryDeliveryQueue(retry, config.WEBHOOK_CONCURRENCY, logger);
+  const webhooks = new Webhooks({ endpoints, queue, conversations, registry, logger, retry, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, resolve });
+  return { webhooks, router: webhooksRouter({ webhooks }), close: () => queue.close() };
+}
