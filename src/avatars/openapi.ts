@@ -99,7 +99,7 @@ export function registerAvatarRoutes(registry: OpenAPIRegistry): void {
     request: { params: avatarIdParams },
     responses: {
       200: { description: 'The avatar.', content: avatarJson },
-      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'AVATAR_NOT_FOUND', ...UPSTREAM_ERRORS),
+      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'AVATAR_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS),
     },
   });
   registry.registerPath({
@@ -142,6 +142,6 @@ export function registerAvatarRoutes(registry: OpenAPIRegistry): void {
     security,
     summary: 'Delete an avatar',
     request: { params: avatarIdParams },
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'AVATAR_NOT_FOUND', ...UPSTREAM_ERRORS) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'AVATAR_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS) },
   });
 }

@@ -32,7 +32,7 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
     request: { params: conversationIdParams },
     responses: {
       200: { description: 'The conversation (Cache-Control: no-store).', content: conversationJson },
-      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'CONVERSATION_NOT_FOUND', ...UPSTREAM_ERRORS),
+      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'CONVERSATION_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS),
     },
   });
   registry.registerPath({
@@ -50,7 +50,7 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
           'text/plain': { schema: z.string().meta({ example: '[2026-09-01T10:00:00.000Z] Avatar: Hello!\n[2026-09-01T10:00:01.000Z] User: Hi.\n' }) },
         },
       },
-      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'CONVERSATION_NOT_FOUND', ...UPSTREAM_ERRORS),
+      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'CONVERSATION_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS),
     },
   });
   registry.registerPath({
@@ -60,7 +60,7 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
     security,
     summary: 'Delete a conversation and its data',
     request: { params: conversationIdParams },
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'CONVERSATION_NOT_FOUND', ...UPSTREAM_ERRORS) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'CONVERSATION_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS) },
   });
   registry.registerPath({
     method: 'get',

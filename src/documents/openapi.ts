@@ -63,7 +63,7 @@ export function registerDocumentRoutes(registry: OpenAPIRegistry): void {
     request: { params: documentIdParams },
     responses: {
       200: { description: 'The document.', content: documentJson },
-      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'DOCUMENT_NOT_FOUND', ...UPSTREAM_ERRORS),
+      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'DOCUMENT_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS),
     },
   });
   registry.registerPath({
@@ -101,7 +101,7 @@ export function registerDocumentRoutes(registry: OpenAPIRegistry): void {
     security,
     summary: 'Delete a document (also detaches it from every avatar)',
     request: { params: documentIdParams },
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'DOCUMENT_NOT_FOUND', ...UPSTREAM_ERRORS) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'DOCUMENT_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS) },
   });
 
   const knowledgeJson = { 'application/json': { schema: knowledgeResponse } };
@@ -115,7 +115,7 @@ export function registerDocumentRoutes(registry: OpenAPIRegistry): void {
     request: { params: avatarIdParams },
     responses: {
       200: { description: 'The knowledge view.', content: knowledgeJson },
-      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'AVATAR_NOT_FOUND', 'DOCUMENT_NOT_FOUND', ...UPSTREAM_ERRORS),
+      ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'AVATAR_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS),
     },
   });
   registry.registerPath({
@@ -137,6 +137,7 @@ export function registerDocumentRoutes(registry: OpenAPIRegistry): void {
         'DOCUMENT_NOT_FOUND',
         'CONFLICT',
         'PAYLOAD_TOO_LARGE',
+        'UNSUPPORTED_MEDIA_TYPE',
         'UPSTREAM_REJECTED',
         'KNOWLEDGE_BUDGET_EXCEEDED',
         ...UPSTREAM_ERRORS,
