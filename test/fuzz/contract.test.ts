@@ -5,14 +5,16 @@ import { describeFindings, runFuzz, type FuzzResult } from './fuzz';
 import { writeFuzzingSection } from './report';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 2400);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
+const FAULTS = process.env.FUZZ_FAULT_PROBABILITY === undefined ? {} : { faultProbability: Number(process.env.FUZZ_FAULT_PROBABILITY) };
+const BATCH = process.env.FUZZ_BATCH === undefined ? {} : { batch: Number(process.env.FUZZ_BATCH) };
 
-jest.setTimeout(Math.max(120_000, RUNS * 60));
+jest.setTimeout(Math.max(120_000, RUNS * 100));
 
 let result: FuzzResult;
 
 beforeAll(async () => {
-  result = await runFuzz({ seed: SEED, runs: RUNS, log: (line) => process.env.FUZZ_REPORT && console.log(line) });
+  result = await runFuzz({ seed: SEED, runs: RUNS, ...FAULTS, ...BATCH, log: (line) => process.env.FUZZ_REPORT && console.log(line) });
   if (process.env.FUZZ_REPORT) writeFuzzingSection(result);
 });
 

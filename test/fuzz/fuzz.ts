@@ -153,12 +153,14 @@ export interface FuzzOptions {
   runs: number;
   /** Requests sent concurrently per property run. */
   batch?: number;
+  /** Chance that each kind of upstream fault hits a Runway call (default 1 %). */
+  faultProbability?: number;
   log?: (line: string) => void;
 }
 
-export async function runFuzz({ seed, runs, batch = 8, log = () => {} }: FuzzOptions): Promise<FuzzResult> {
+export async function runFuzz({ seed, runs, batch = 16, faultProbability, log = () => {} }: FuzzOptions): Promise<FuzzResult> {
   const contract = loadContract();
-  const world = await startWorld();
+  const world = await startWorld(faultProbability === undefined ? {} : { faultProbability });
   const pools = new Pools();
   const byRoute = new Map<string, Map<number, number>>();
   const violations: Finding[] = [];

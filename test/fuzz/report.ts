@@ -38,7 +38,7 @@ schema; documented response headers are present; no API key, admin key, JWT secr
 appears in any response other than its one delivery, or in any log line; credentials that are present but
 invalid get 401.
 
-Reproduce: \`FUZZ_RUNS=${r.requests >= 10000 ? 10000 : r.requests} FUZZ_SEED=${r.seed} npm run fuzz\` (\`npm test\` runs a seeded 2 400-request pass).
+Reproduce: \`FUZZ_RUNS=${r.requests >= 10000 ? 10000 : r.requests} FUZZ_SEED=${r.seed} npm run fuzz\` (\`npm test\` runs a seeded 2 000-request pass).
 
 | Figure | Value |
 |---|---|

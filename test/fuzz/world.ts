@@ -77,7 +77,16 @@ function collectSecrets(value: unknown, into: Set<string>): void {
   }
 }
 
-export async function startWorld(): Promise<World> {
+/** Upstream trouble on a few percent of Runway calls, so the documented 429/502/503 paths are exercised too. */
+const FAULTS = [
+  { action: { type: 'status', status: 500 } },
+  { action: { type: 'status', status: 503 } },
+  { action: { type: 'status', status: 429, retryAfter: 0 } },
+  { action: { type: 'status', status: 400, body: { error: 'fuzz: refused' } } },
+  { action: { type: 'reset' } },
+] as const;
+
+export async function startWorld(options: { faultProbability?: number } = {}): Promise<World> {
   const emulator = await startEmulator({
     settings: {
       apiKey: EMULATOR_KEY,
@@ -88,6 +97,7 @@ export async function startWorld(): Promise<World> {
       durationScale: 0.001,
     },
   });
+  for (const f of FAULTS) emulator.addFault({ operation: '*', probability: options.faultProbability ?? 0.01, action: { ...f.action } });
   const logs = capturingLogger('debug');
   const config = loadConfig({
     NODE_ENV: 'test',
