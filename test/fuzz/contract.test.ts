@@ -15,7 +15,10 @@ let result: FuzzResult;
 
 beforeAll(async () => {
   result = await runFuzz({ seed: SEED, runs: RUNS, ...FAULTS, ...BATCH, log: (line) => process.env.FUZZ_REPORT && console.log(line) });
-  if (process.env.FUZZ_REPORT) writeFuzzingSection(result);
+  if (process.env.FUZZ_REPORT) {
+    writeFuzzingSection(result);
+    console.log(`known defects hit: ${result.known.length}\n${describeFindings(result.known, 6)}`);
+  }
 });
 
 it('reaches every documented operation', () => {

@@ -18,6 +18,8 @@ export interface Finding extends Violation {
 
 export interface FuzzResult {
   seed: number;
+  /** Requests asked for (the warm-up adds a few). */
+  runs: number;
   requests: number;
   durationMs: number;
   /** route → status → count */
@@ -31,12 +33,22 @@ export interface FuzzResult {
  * Defects the fuzzer finds in code other engineers are changing right now (issue 11). Each stays a
  * finding (counted and reported) but does not fail the run; delete the entry once its fix is merged.
  */
-export const KNOWN: { id: string; invariant: string; applies: (req: FuzzRequest) => boolean }[] = [
+export const KNOWN: { id: string; invariant: string; what: string; applies: (req: FuzzRequest) => boolean }[] = [
   // Issue 11 defect 5 (src/http/auth.ts): `Authorization: Basic …`, `Token x`, `Bearer a b` and an empty
   // `Bearer` are not parsed as a credential, so the caller is treated as anonymous instead of getting 401.
-  { id: 'issue11-defect5-malformed-credential-is-anonymous', invariant: 'credential-refused', applies: (req) => MALFORMED.includes(req.credential) },
+  {
+    id: 'issue11-defect5-malformed-credential-is-anonymous',
+    invariant: 'credential-refused',
+    what: 'a malformed Authorization header (Basic, Token, Bearer with two words or none) is served as anonymous instead of 401 (src/http/auth.ts)',
+    applies: (req) => MALFORMED.includes(req.credential),
+  },
   // Issue 11 defect 8 (src/access/jwt.ts): an HS256 JWT without `exp` is accepted.
-  { id: 'issue11-defect8-jwt-without-exp-accepted', invariant: 'credential-refused', applies: (req) => req.credential === 'jwtNoExp' },
+  {
+    id: 'issue11-defect8-jwt-without-exp-accepted',
+    invariant: 'credential-refused',
+    what: 'an HS256 JWT without exp is accepted (src/access/jwt.ts)',
+    applies: (req) => req.credential === 'jwtNoExp',
+  },
 ];
 
 type Resource = 'session' | 'avatar' | 'document' | 'conversation';
@@ -276,7 +288,7 @@ export async function runFuzz({ seed, runs, batch = 16, faultProbability, log = 
     await world.close();
   }
   scanLogs();
-  return { seed, requests, durationMs: Date.now() - started, byRoute, violations, known, operations: ops.map((o) => o.key) };
+  return { seed, runs, requests, durationMs: Date.now() - started, byRoute, violations, known, operations: ops.map((o) => o.key) };
 }
 
 /** One line per finding, for a failure message. */

@@ -1,7 +1,8 @@
 // Writes the figures of a fuzz run into the `## Fuzzing` section of RELIABILITY.md (other sections untouched).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { FuzzResult } from './fuzz';
+import { KNOWN, type FuzzResult } from './fuzz';
 
 const FILE = join(__dirname, '../../RELIABILITY.md');
 
@@ -13,6 +14,26 @@ reproduces each figure. Every section is produced by its tool; numbers are from 
 | Suite | Load held | Faults / bad inputs tried | Lost or leaked | Reproduce |
 |---|---|---|---|---|
 `;
+
+/** The Fuzzing row of the summary table at the top of the file. */
+function summaryRow(r: FuzzResult): string {
+  return (
+    `| [Fuzzing](#fuzzing) | ${r.requests} contract-derived requests, 16 in flight | valid, boundary and mutated bodies, queries, headers, paths; ` +
+    `18 credential kinds; 1 % upstream faults per kind | ${r.violations.length} invariant violations, ${r.violations.filter((v) => v.invariant.startsWith('no-secret')).length} secrets leaked | \`npm run fuzz\` |`
+  );
+}
+
+function withSummaryRow(text: string, row: string): string {
+  const lines = text.split('\n');
+  const existing = lines.findIndex((l) => l.startsWith('| [Fuzzing]'));
+  if (existing !== -1) lines[existing] = row;
+  else {
+    const header = lines.findIndex((l) => l.startsWith('| Suite |'));
+    if (header === -1) return text;
+    lines.splice(header + 2, 0, row);
+  }
+  return lines.join('\n');
+}
 
 export function fuzzingSection(r: FuzzResult): string {
   const statuses = [...new Set([...r.byRoute.values()].flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
@@ -45,13 +66,19 @@ Reproduce: \`FUZZ_RUNS=${r.requests >= 10000 ? 10000 : r.requests} FUZZ_SEED=${r
 | Requests | ${r.requests} |
 | Operations covered | ${r.byRoute.size - [...r.byRoute.keys()].filter((k) => k.startsWith('(off route)')).length} of ${r.operations.length} documented |
 | Seed | ${r.seed} |
-| Duration | ${(r.durationMs / 1000).toFixed(1)} s |
+| Duration | ${(r.durationMs / 1000).toFixed(1)} s on ${cpus().length} cores shared with other work (load average ${loadavg()[0]!.toFixed(1)} at the end) |
 | Invariant violations | **${r.violations.length}** |
 | Known defects hit (left to their owners, see below) | ${r.known.length} |
 
+Defects the fuzzer found and that were fixed (issue 11): the document did not list \`422 UPSTREAM_REJECTED\` for
+the by-id avatar, document and conversation routes (Runway refuses an id that is a UUID but not a v4 one, e.g.
+\`9fb2710f-16d4-5660-8000-000100000012\`), nor \`415 UNSUPPORTED_MEDIA_TYPE\` for \`POST /api/avatars/{id}/documents\`
+(a JSON body in an unsupported charset), nor \`422 UPSTREAM_REJECTED\` for \`GET /api/avatar/session/{id}/conversation\`
+(Runway refusing the conversation read, found with an injected upstream 400).
+
 ${
   known.size
-    ? `Known defects, counted but not failing the run (each is an entry in \`KNOWN\` in \`test/fuzz/fuzz.ts\`, to be deleted with its fix):\n\n${[...known].map(([id, n]) => `- \`${id}\`: ${n} responses`).join('\n')}\n`
+    ? `Known defects, counted but not failing the run (each is an entry in \`KNOWN\` in \`test/fuzz/fuzz.ts\`, to be deleted with its fix):\n\n${[...known].map(([id, n]) => `- \`${id}\`: ${KNOWN.find((k) => k.id === id)?.what ?? ''}; ${n} responses`).join('\n')}\n`
     : ''
 }
 Requests by route and status (\`(off route)\`: a mutated path segment such as \`..\` or an empty id, or an
@@ -66,7 +93,7 @@ ${rows.join('\n')}
 
 export function writeFuzzingSection(r: FuzzResult, file = FILE): void {
   const section = fuzzingSection(r);
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : INTRO;
+  let text = withSummaryRow(existsSync(file) ? readFileSync(file, 'utf8') : INTRO, summaryRow(r));
   const start = text.indexOf('\n## Fuzzing');
   if (start === -1) text = `${text.trimEnd()}\n\n${section}`;
   else {
