@@ -53,9 +53,9 @@ export const KNOWN: { id: string; invariant: string; what: string; applies: (req
 
 type Resource = 'session' | 'avatar' | 'document' | 'conversation';
 
+/** Which pool an id belongs to, from the JSON key or parameter that carries it, else from the path. */
 function resourceOf(path: string, key: string): Resource | undefined {
   if (key === 'documentId' || key === 'documentIds') return 'document';
-  if (key === 'avatarId' && !path.startsWith('/api/avatar/session')) return 'avatar';
   if (key === 'avatarId') return 'avatar';
   if (path.startsWith('/api/avatar/session')) return 'session';
   if (path.startsWith('/api/avatars')) return 'avatar';
@@ -189,7 +189,6 @@ export async function runFuzz({ seed, runs, batch = 16, faultProbability, log = 
   };
 
   const send = async (req: FuzzRequest): Promise<void> => {
-    if (process.env.FUZZ_TRACE) process.stderr.write(`> ${req.method} ${req.op} ${req.credential} ${req.body.kind}\n`);
     const built = build(world, contract, pools, req);
     const route = built.op ? built.op.key : `(off route) ${req.op}`;
     let observed: Observed;
@@ -210,8 +209,8 @@ export async function runFuzz({ seed, runs, batch = 16, faultProbability, log = 
       return;
     }
     requests++;
-    if (process.env.FUZZ_TRACE) process.stderr.write(`< ${Date.now() - t0} ms ${observed.status} ${route}\n`);
-    if (process.env.FUZZ_TRACE_ROUTE === route) process.stderr.write(`! ${built.summary}\n  ${observed.text.slice(0, 300)}\n`);
+    // FUZZ_TRACE=<route key> prints each request to that route with its answer (to see why a route never succeeds).
+    if (process.env.FUZZ_TRACE === route) process.stderr.write(`${Date.now() - t0} ms ${built.summary}\n  → ${observed.status} ${observed.text.slice(0, 300)}\n`);
     const statuses = byRoute.get(route) ?? new Map<number, number>();
     statuses.set(observed.status, (statuses.get(observed.status) ?? 0) + 1);
     byRoute.set(route, statuses);
@@ -240,7 +239,7 @@ export async function runFuzz({ seed, runs, batch = 16, faultProbability, log = 
       pools.remove(resourceOf(built.op.path, 'id'), built.ids.id);
     }
     if (observed.status >= 200 && observed.status < 300 && body && built.op) {
-      const resource = resourceOf(built.op.path, built.op.key.startsWith('POST /api/avatar/session') ? 'sessionId' : 'id');
+      const resource = resourceOf(built.op.path, 'id');
       pools.add(resource, body.sessionId ?? body.id);
       if (Array.isArray(body.data)) for (const item of body.data) pools.add(resource, (item as { id?: unknown }).id);
     }
