@@ -25,6 +25,7 @@ it('reaches every documented operation', () => {
   const reached = new Set(result.byRoute.keys());
   expect(result.operations.filter((op) => !reached.has(op))).toEqual([]);
   expect(result.requests).toBeGreaterThanOrEqual(RUNS);
+  expect(result.logLines).toBeGreaterThanOrEqual(result.requests); // a log line per request at least, all scanned for secrets
 });
 
 it('finds no contract violation (no undocumented 5xx, error bodies and 2xx bodies as documented, no secret leaked)', () => {

@@ -27,6 +27,8 @@ export interface FuzzResult {
   violations: Finding[];
   known: Finding[];
   operations: string[];
+  /** Log lines scanned for secrets. */
+  logLines: number;
 }
 
 /**
@@ -287,7 +289,7 @@ export async function runFuzz({ seed, runs, batch = 16, faultProbability, log = 
     await world.close();
   }
   scanLogs();
-  return { seed, runs, requests, durationMs: Date.now() - started, byRoute, violations, known, operations: ops.map((o) => o.key) };
+  return { seed, runs, requests, durationMs: Date.now() - started, byRoute, violations, known, operations: ops.map((o) => o.key), logLines: scannedLines };
 }
 
 /** One line per finding, for a failure message. */
