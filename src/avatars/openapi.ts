@@ -58,7 +58,7 @@ export function registerAvatarRoutes(registry: OpenAPIRegistry): void {
     summary: 'Get an avatar',
     request: { params: avatarIdParams },
     responses: { 200: { description: 'The avatar.', content: avatarJson } },
-    errors: ['AVATAR_NOT_FOUND'],
+    errors: ['AVATAR_NOT_FOUND', 'UPSTREAM_REJECTED'],
   });
   route({
     method: 'patch',
@@ -84,6 +84,6 @@ export function registerAvatarRoutes(registry: OpenAPIRegistry): void {
     summary: 'Delete an avatar',
     request: { params: avatarIdParams },
     responses: { 204: { description: 'Deleted.' } },
-    errors: ['AVATAR_NOT_FOUND'],
+    errors: ['AVATAR_NOT_FOUND', 'UPSTREAM_REJECTED'],
   });
 }

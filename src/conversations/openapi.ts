@@ -22,7 +22,7 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
     summary: 'Get a conversation: transcript, tool calls and a fresh recordingUrl',
     request: { params: conversationIdParams },
     responses: { 200: { description: 'The conversation (Cache-Control: no-store).', content: conversationJson } },
-    errors: ['CONVERSATION_NOT_FOUND'],
+    errors: ['CONVERSATION_NOT_FOUND', 'UPSTREAM_REJECTED'],
   });
   route({
     method: 'get',
@@ -38,7 +38,7 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
         },
       },
     },
-    errors: ['CONVERSATION_NOT_FOUND'],
+    errors: ['CONVERSATION_NOT_FOUND', 'UPSTREAM_REJECTED'],
   });
   route({
     method: 'delete',
@@ -46,7 +46,7 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
     summary: 'Delete a conversation and its data',
     request: { params: conversationIdParams },
     responses: { 204: { description: 'Deleted.' } },
-    errors: ['CONVERSATION_NOT_FOUND'],
+    errors: ['CONVERSATION_NOT_FOUND', 'UPSTREAM_REJECTED'],
   });
   registry.registerPath({
     method: 'get',
@@ -59,7 +59,7 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
     request: { params: sessionIdParams },
     responses: {
       200: { description: 'The conversation (Cache-Control: no-store).', content: conversationJson },
-      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'CONVERSATION_NOT_FOUND', ...UPSTREAM_ERRORS),
+      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'CONVERSATION_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS),
     },
   });
 }

@@ -53,7 +53,7 @@ export function registerDocumentRoutes(registry: OpenAPIRegistry): void {
     summary: 'Get a document with its content and tokenCount',
     request: { params: documentIdParams },
     responses: { 200: { description: 'The document.', content: documentJson } },
-    errors: ['DOCUMENT_NOT_FOUND'],
+    errors: ['DOCUMENT_NOT_FOUND', 'UPSTREAM_REJECTED'],
   });
   route({
     method: 'patch',
@@ -76,7 +76,7 @@ export function registerDocumentRoutes(registry: OpenAPIRegistry): void {
     summary: 'Delete a document (also detaches it from every avatar)',
     request: { params: documentIdParams },
     responses: { 204: { description: 'Deleted.' } },
-    errors: ['DOCUMENT_NOT_FOUND'],
+    errors: ['DOCUMENT_NOT_FOUND', 'UPSTREAM_REJECTED'],
   });
 
   const knowledgeJson = { 'application/json': { schema: knowledgeResponse } };
@@ -87,7 +87,7 @@ export function registerDocumentRoutes(registry: OpenAPIRegistry): void {
     description: BUDGET,
     request: { params: avatarIdParams },
     responses: { 200: { description: 'The knowledge view.', content: knowledgeJson } },
-    errors: ['AVATAR_NOT_FOUND', 'DOCUMENT_NOT_FOUND'],
+    errors: ['AVATAR_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'UPSTREAM_REJECTED'],
   });
   route({
     method: 'post',
@@ -98,7 +98,7 @@ export function registerDocumentRoutes(registry: OpenAPIRegistry): void {
       `(≤ 50 documents, ≤ KNOWLEDGE_TOKEN_BUDGET tokens) before anything is written, and verified by reading the avatar back. ${BUDGET}`,
     request: { params: avatarIdParams, body: { required: true, content: { 'application/json': { schema: attachBody } } } },
     responses: { 200: { description: 'The knowledge view after the change.', content: knowledgeJson } },
-    errors: ['AVATAR_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UPSTREAM_REJECTED', 'KNOWLEDGE_BUDGET_EXCEEDED'],
+    errors: ['AVATAR_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UPSTREAM_REJECTED', 'KNOWLEDGE_BUDGET_EXCEEDED', 'UNSUPPORTED_MEDIA_TYPE'],
   });
   route({
     method: 'delete',
