@@ -32,6 +32,9 @@ import { SessionOrchestrator } from './sessions/orchestrator';
 import { Admission } from './sessions/admission';
 import { SessionEvents } from './sessions/events';
 import { SessionFollower } from './sessions/follower';
+import { WarmPool } from './sessions/pool';
+import { poolSettings } from './sessions/pool-config';
+import { poolRouter } from './sessions/pool-router';
 import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
@@ -58,6 +61,8 @@ export interface Broker {
   follower: SessionFollower;
   /** The session's life as events: metering, webhooks and tracing listen here. */
   events: SessionEvents;
+  /** READY sessions held for instant start (WARM_POOL); empty unless configured. */
+  pool: WarmPool;
   /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
   sizeCapacity(): Promise<number>;
   /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
@@ -90,6 +95,17 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const events = new SessionEvents(sessionLogger);
   const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS, events });
   metrics.trackActive(() => admission.count().catch(() => 0));
+  const pool = new WarmPool({
+    sessions,
+    admission,
+    logger: sessionLogger.child({ component: 'pool' }),
+    settings: poolSettings(config),
+    readyTimeoutMs: config.SESSION_READY_TIMEOUT_MS,
+    expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
+    observer: metrics.pool,
+  });
+  admission.yieldSlot = () => pool.yieldSlot();
+  metrics.trackPool(() => pool.state());
   const orchestrator = new SessionOrchestrator({
     sessions,
     registry,
@@ -100,8 +116,10 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
     observer: metrics.observer,
     events,
+    pool,
   });
   follower.start();
+  pool.start();
 
   // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
   const avatars = new AvatarsApi(upstream);
@@ -138,7 +156,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const limited = (name: 'sessions' | 'reads' | 'admin', perMinute: (req: express.Request) => number) => limiter(name, perMinute, stores, metrics.rateLimited);
   app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
-  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
+  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/pool'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
   // admin check and body limits apply there only.
@@ -146,6 +164,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/avatars', avatarsRouter({ config, avatars, uploads: new UploadsApi(upstream), knowledge }));
   app.use('/api/documents', documentsRouter({ config, documents, knowledge }));
   app.use('/api/presets', presetsRouter());
+  app.use('/api/pool', poolRouter({ pool }));
   app.use('/api/conversations', conversationsRouter({ conversations }));
   app.use(sessionConversationRouter({ registry, conversations }));
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected }));
@@ -162,6 +181,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     admission,
     follower,
     events,
+    pool,
     async sizeCapacity() {
       if (config.GLOBAL_MAX_SESSIONS > 0) return admission.globalLimit;
       try {

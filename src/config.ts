@@ -15,6 +15,18 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 );
 
+/** `avatarId:size|auto` entries; ids are preset ids (lowercase words) or custom avatar UUIDs. */
+const POOL_ENTRY = /^([a-z][a-z-]*|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,4}|auto)$/i;
+const warmPool = list.pipe(
+  z
+    .array(z.string().regex(POOL_ENTRY, 'expected avatarId:size or avatarId:auto, e.g. music-superstar:2,cat-character:auto'))
+    .transform((entries) => entries.map((entry) => {
+      const [, avatarId, size] = POOL_ENTRY.exec(entry)!;
+      return { avatarId: avatarId!.toLowerCase(), size: size === 'auto' ? ('auto' as const) : Number(size) };
+    }))
+    .refine((entries) => new Set(entries.map((e) => e.avatarId)).size === entries.length, 'an avatar is listed twice'),
+);
+
 interface Setting {
   schema: z.ZodType;
   default?: string;
@@ -71,6 +83,11 @@ export const SETTINGS = {
   REDIS_URL: { schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis://[user:password@]host:port[/db] or rediss://...'), secret: true, doc: 'share rate limits, concurrency slots, session records, idempotency keys and follow-ups with other replicas through this Redis or Valkey (unset = in memory, one process); see docs/scaling.md' },
   REDIS_PREFIX: { schema: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'expected 1-64 visible ASCII characters'), default: 'cb:', doc: 'prefix of every Redis key the broker writes (separate brokers sharing one Redis need different prefixes)' },
   REDIS_COMMAND_TIMEOUT_MS: { schema: int(50, 60_000), default: '1000', doc: 'a Redis command that takes longer fails (session creation then answers 503 STORE_UNAVAILABLE instead of hanging)' },
+  WARM_POOL: { schema: warmPool, default: '', doc: 'keep READY sessions ready for instant start, per avatar: comma list of avatarId:size or avatarId:auto (e.g. music-superstar:2,cat-character:auto); empty = off. See README "Instant start (warm pool)"' },
+  WARM_POOL_MAX: { schema: int(0, 10_000), default: '10', doc: 'most pooled sessions held at once by this replica, across avatars (each holds a Runway concurrency slot)' },
+  WARM_POOL_MAX_IDLE_S: { schema: int(1, 86_400), default: '300', doc: 'a pooled READY session nobody took within this many seconds is cancelled and replaced' },
+  WARM_POOL_RETIRE_MARGIN_S: { schema: int(0, 3600), default: '15', doc: 'retire a pooled session this long before its key expires (expiresAt), so no client gets a key about to lapse' },
+  WARM_POOL_TARGET_HIT_RATE: { schema: z.coerce.number().min(0.5).max(0.999), default: '0.95', doc: 'for auto-sized pools: the share of requests that should find a READY session (sets the Poisson margin)' },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     : { baseURL: config.RUNWAYML_BASE_URL, apiKey: config.RUNWAYML_API_SECRET as string };
 
   const stores = createStores(config, logger); // Redis when REDIS_URL is set, else memory
-  const broker = createBroker({ config, logger, upstream, stores });
+  const broker = failBootOn(() => createBroker({ config, logger, upstream, stores })); // WARM_POOL ids are checked here
   logger.info({ globalMaxSessions: await broker.sizeCapacity() }, 'global session cap set');
   const server = await listen(broker.app, config.PORT, config.HOST);
   const metricsServer = config.METRICS_PORT ? await listen(metricsApp(broker), config.METRICS_PORT, config.HOST) : undefined;

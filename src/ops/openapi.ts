@@ -5,6 +5,7 @@ import { registerConversationRoutes } from '../conversations/openapi';
 import { registerDocumentRoutes } from '../documents/openapi';
 import { registerPresetRoutes } from '../presets/openapi';
 import { registerSessionRoutes } from '../sessions/openapi';
+import { registerPoolRoutes } from '../sessions/pool-openapi';
 import { registerOpsRoutes } from './openapi-ops';
 
 // Each feature registers its own routes from the same zod schemas that validate its requests; this
@@ -12,7 +13,7 @@ import { registerOpsRoutes } from './openapi-ops';
 
 type Registrar = (registry: OpenAPIRegistry) => void;
 
-const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerOpsRoutes];
+const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerPoolRoutes, registerOpsRoutes];
 
 /**
  * `operationId` for operations whose feature set none: method + path, `/api` dropped, `{param}` as

@@ -6,6 +6,7 @@ import type { RealtimeSessionsApi, UpstreamSession } from '../runway/sessions';
 import type { Admission } from './admission';
 import { SessionEvents, type SessionEventType } from './events';
 import type { SessionFollower } from './follower';
+import type { WarmPool } from './pool';
 import { PollSchedule, type PollTuning } from './poll-schedule';
 import type { SessionPlan } from './plan';
 import { ReadinessModel } from './readiness-model';
@@ -23,7 +24,7 @@ export interface SessionObserver {
   inflight?(delta: 1 | -1): void;
   rejected?(code: string): void;
   polled?(): void;
-  finished?(outcome: Outcome, timings: { readyMs?: number; credentialsMs?: number }): void;
+  finished?(outcome: Outcome, timings: { readyMs?: number; credentialsMs?: number; source?: 'pooled' | 'cold' }): void;
   cancelled?(reason: CancelReason, result: 'cancelled' | 'already-ended' | 'failed'): void;
 }
 
@@ -41,6 +42,8 @@ export interface OrchestratorOptions {
   observer?: SessionObserver;
   /** Lifecycle facts for listeners (usage, webhooks, tracing); a private one when not given. */
   events?: SessionEvents;
+  /** READY sessions held ahead of demand (pool.ts); none = every request goes cold. */
+  pool?: WarmPool;
 }
 
 /** One client's request, from create to delivery. Aborts on deadline, disconnect or shutdown. */
@@ -55,6 +58,7 @@ class Attempt {
   record?: SessionRecord;
   delivered = false;
   readyMs?: number;
+  pooled = false;
 
   constructor(
     readonly plan: SessionPlan,
@@ -107,11 +111,15 @@ export class SessionOrchestrator {
     attempt.leaseId = leaseId;
     this.track(attempt);
     try {
-      const sessionId = await this.create(attempt);
-      const ready = await this.waitUntilReady(attempt, sessionId);
-      const delivery = await this.deliver(attempt, ready);
+      let delivery = await this.fromPool(attempt);
+      if (!delivery) {
+        const sessionId = await this.create(attempt);
+        const ready = await this.waitUntilReady(attempt, sessionId);
+        delivery = await this.deliver(attempt, ready);
+      }
       await this.followUntilEnded(attempt, delivery);
-      this.options.observer?.finished?.('delivered', { readyMs: attempt.readyMs, credentialsMs: attempt.elapsedMs() });
+      const source = attempt.pooled ? 'pooled' : 'cold';
+      this.options.observer?.finished?.('delivered', { readyMs: attempt.readyMs, credentialsMs: attempt.elapsedMs(), source });
       return delivery;
     } catch (err) {
       const failure = this.explain(err, attempt);
@@ -139,6 +147,40 @@ export class SessionOrchestrator {
       if (err instanceof AppError) this.options.observer?.rejected?.(err.code);
       throw err;
     }
+  }
+
+  /**
+   * 1a. For the default plan, a READY session from the warm pool: consumed (or its key handed over)
+   * exactly like a cold one. If the hand-over fails, that session is cancelled and the request tries
+   * the next pooled one, then the cold path, within its own deadline. Its created/ready events are
+   * emitted here, with the client as owner: before this, the session belonged to no one.
+   */
+  private async fromPool(attempt: Attempt): Promise<Delivery | undefined> {
+    const { pool, registry, logger } = this.options;
+    const { plan } = attempt;
+    for (let first = true; pool; first = false) {
+      const ticket = pool.take(plan, first);
+      if (!ticket) return undefined;
+      attempt.sessionId = ticket.id;
+      attempt.record = { id: ticket.id, owner: plan.owner, avatar: plan.avatar, shape: plan.shape, status: 'starting', maxDuration: plan.maxDuration, requestedAt: attempt.requestedAt, createdAt: ticket.createdAt, readyAt: ticket.readyAt, leaseId: attempt.leaseId, pooled: true };
+      await registry.put(attempt.record);
+      this.events.emit('created', attempt.record);
+      this.events.emit('ready', attempt.record);
+      try {
+        if (plan.shape === 'sessionKey') await pool.confirm(ticket, attempt.signal);
+        attempt.readyMs = attempt.elapsedMs();
+        attempt.pooled = true;
+        return await this.deliver(attempt, ticket.ready);
+      } catch (err) {
+        if (attempt.signal.aborted || attempt.delivered) throw err;
+        logger.warn({ sessionId: ticket.id, err: describe(err) }, 'pooled session could not be handed over; trying the next');
+        pool.handoverFailed(ticket);
+        this.cancelInBackground(ticket.id, 'consume_failed');
+        await this.note(attempt, { status: 'cancelled', endedAt: new Date().toISOString(), endReason: 'consume_failed' }, 'cancelled', 'consume_failed').catch(() => undefined);
+        Object.assign(attempt, { sessionId: undefined, record: undefined, readyMs: undefined, pooled: false });
+      }
+    }
+    return undefined;
   }
 
   /** 1. Ask Runway for a session. Not tied to the client's signal: once sent, we must learn the id to clean up. */
@@ -312,11 +354,12 @@ export class SessionOrchestrator {
   /** Refuse new work, let in-flight sessions finish within the grace period, cancel the rest. */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
+    const poolDrained = this.options.pool?.drain(); // idle pooled sessions serve nobody: cancel them now
     const deadline = Date.now() + graceMs;
     while (this.attempts.size > 0 && Date.now() < deadline) await sleep(Math.min(50, deadline - Date.now()));
     for (const attempt of this.attempts) attempt.controller.abort('shutdown');
     while (this.attempts.size > 0) await sleep(10);
-    await Promise.allSettled([...this.cancels]);
+    await Promise.allSettled([...this.cancels, poolDrained]);
   }
 
   get isDraining(): boolean {

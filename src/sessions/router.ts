@@ -113,5 +113,6 @@ function statusView(record: SessionRecord, upstreamStatus: string | null) {
     endedAt: record.endedAt ?? null,
     expiresAt: record.expiresAt ?? null,
     failureCode: record.failureCode ?? null,
+    pooled: record.pooled === true,
   };
 }

@@ -113,5 +113,6 @@ export const sessionStatusResponse = z
     endedAt: z.iso.datetime().nullable(),
     expiresAt: z.iso.datetime().nullable(),
     failureCode: z.string().nullable(),
+    pooled: z.boolean().meta({ description: 'True when the session came READY from the warm pool (instant start) instead of being created for this request.' }),
   })
   .meta({ id: 'SessionStatus' });
