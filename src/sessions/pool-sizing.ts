@@ -1,9 +1,9 @@
-// How many READY sessions an `auto` pool should hold. A pooled session taken now is replaced after
-// roughly one provisioning time L, so the requests that can find the pool empty are those arriving
-// while replacements are still provisioning: on average λ·L of them (Little's law). Arrivals are
-// close to Poisson, so holding n sessions serves every request in a window with probability
-// P(N ≤ n), N ~ Poisson(λ·L); the pool holds the smallest n that reaches the target hit rate. With
-// no arrivals λ decays to zero and so does n.
+// How many READY sessions an `auto` pool should hold. Each take starts a replacement that is ready
+// about one provisioning time L later, so the pool works like a base-stock inventory: with n held,
+// the replacements outstanding at any moment number N ~ Poisson(λ·L) (Little's law for the mean,
+// Poisson arrivals for the shape), and a request finds a READY session when N < n. The pool holds
+// the smallest n with P(N ≤ n − 1) ≥ the target hit rate. When an avatar goes so quiet that a held
+// session would likely idle out before anyone takes it, the size is zero.
 
 /** Arrivals per second, as an exponentially decaying count (time constant `tauMs`). */
 export class ArrivalRate {
@@ -49,7 +49,11 @@ export function meanProvisioningMs(medianMs: number, sigma: number): number {
   return medianMs * Math.exp((sigma * sigma) / 2);
 }
 
-/** The `auto` size: Poisson quantile of λ·L, within `max`. */
-export function autoSize(ratePerSecond: number, provisioningMs: number, targetHitRate: number, max: number): number {
-  return Math.min(max, poissonQuantile(ratePerSecond * (provisioningMs / 1000), targetHitRate));
+/** Fewer expected takes than this within a session's useful life: holding one is mostly waste. */
+const MIN_TAKES_PER_LIFE = 0.5;
+
+/** The `auto` size: one more than the Poisson quantile of λ·L, within `max`; zero when quiet. */
+export function autoSize(ratePerSecond: number, provisioningMs: number, targetHitRate: number, max: number, usefulLifeMs: number): number {
+  if (ratePerSecond * (usefulLifeMs / 1000) < MIN_TAKES_PER_LIFE) return 0;
+  return Math.min(max, poissonQuantile(ratePerSecond * (provisioningMs / 1000), targetHitRate) + 1);
 }

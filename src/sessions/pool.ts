@@ -306,9 +306,9 @@ export class WarmPool {
   }
 
   private targetOf(pool: AvatarPool, now: number): number {
-    const { maxTotal, targetHitRate } = this.options.settings;
+    const { maxTotal, targetHitRate, maxIdleMs } = this.options.settings;
     if (pool.size !== 'auto') return Math.min(pool.size, maxTotal);
-    return autoSize(pool.arrivals.perSecond(now), meanProvisioningMs(this.model.medianMs, this.model.sigma), targetHitRate, maxTotal);
+    return autoSize(pool.arrivals.perSecond(now), meanProvisioningMs(this.model.medianMs, this.model.sigma), targetHitRate, maxTotal, maxIdleMs);
   }
 
   /** Over target (resized, or auto shrank): retire idle sessions first, then provisioning ones. */
