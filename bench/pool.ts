@@ -87,7 +87,7 @@ async function phase(pool: boolean) {
   const started = Date.now();
   const results = await Promise.all(
     schedule(totalMs).map(async ({ avatar, at }): Promise<Result> => {
-      await new Promise((r) => setTimeout(r, at - (Date.now() - started)));
+      await new Promise((r) => setTimeout(r, Math.max(0, at - (Date.now() - started))));
       const t0 = performance.now();
       const res = await fetch(`${origin}/api/avatar/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ avatarId: avatar }) });
       const ms = performance.now() - t0;
@@ -101,12 +101,13 @@ async function phase(pool: boolean) {
   const retiredMetric = await broker.metrics.registry.getSingleMetric('broker_pool_retired_total')?.get();
   const retired: Record<string, number> = {};
   for (const v of retiredMetric?.values ?? []) retired[String(v.labels.reason)] = (retired[String(v.labels.reason)] ?? 0) + v.value;
+  const heldAtEnd = broker.pool.held;
   server.close();
   await broker.shutdown(10_000);
   // Shutdown cancels before it returns; give the emulator's books a moment, then read them.
   const ledger = emulator.ledger();
   await emulator.close();
-  return { results, created: ledger.totals.sessions, orphans: ledger.orphans, expired: ledger.totals.expired, idleSeconds, retired };
+  return { results, heldAtEnd, created: ledger.totals.sessions, orphans: ledger.orphans, expired: ledger.totals.expired, idleSeconds, retired };
 }
 
 const q = (values: number[]) => `${fmt(quantile(values, 0.5))} / ${fmt(quantile(values, 0.95))} / ${fmt(quantile(values, 0.99))}`;
@@ -142,7 +143,8 @@ async function main() {
   for (const [label, run] of [['off', off], ['on', on]] as const) {
     const delivered = run.results.filter((x) => x.ok).length;
     console.log(
-      `\npool ${label}: ${run.created} sessions created for ${delivered} delivered = ${fmt(run.created / delivered, 3)} per delivered; ` +
+      `\npool ${label}: ${run.created} sessions created for ${delivered} delivered = ${fmt(run.created / delivered, 3)} per delivered ` +
+        `(${fmt((run.created - run.heldAtEnd) / delivered, 3)} without the ${run.heldAtEnd} still pooled when the run stopped); ` +
         `idle session-seconds ${fmt(run.idleSeconds, 1)} = ${fmt(run.idleSeconds / delivered, 2)} s per delivered (1.5 × mean provisioning = ${fmt(1.5 * meanProv, 2)} s); ` +
         `retired unused ${JSON.stringify(run.retired)}; expired upstream ${run.expired}; orphans after shutdown ${run.orphans}`,
     );

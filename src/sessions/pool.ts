@@ -79,6 +79,8 @@ const TICK_MS = 1000;
 /** Idle sessions are asked about upstream at most this often (FAILED or gone early). */
 const CHECK_MS = 10_000;
 const MAX_BACKOFF_MS = 30_000;
+/** A replacement takes provisioning plus create, the poll that sees READY and the refill's wait for a tick. */
+const REPLACEMENT_OVERHEAD_MS = 500;
 
 class Held {
   id = '';
@@ -308,11 +310,17 @@ export class WarmPool {
   private targetOf(pool: AvatarPool, now: number): number {
     const { maxTotal, targetHitRate, maxIdleMs } = this.options.settings;
     if (pool.size !== 'auto') return Math.min(pool.size, maxTotal);
-    return autoSize(pool.arrivals.perSecond(now), meanProvisioningMs(this.model.medianMs, this.model.sigma), targetHitRate, maxTotal, maxIdleMs);
+    const replacementMs = meanProvisioningMs(this.model.medianMs, this.model.sigma) + REPLACEMENT_OVERHEAD_MS;
+    return autoSize(pool.arrivals.perSecond(now), replacementMs, targetHitRate, maxTotal, maxIdleMs);
   }
 
-  /** Over target (resized, or auto shrank): retire idle sessions first, then provisioning ones. */
+  /**
+   * Over target: retire idle sessions first, then provisioning ones. An auto pool whose estimate dips
+   * keeps what it holds (takes, expiry and the idle limit drain it; cancelling a READY session only to
+   * create another moments later is the waste to avoid) and trims only when it goes quiet (target 0).
+   */
   private trim(pool: AvatarPool, now: number): void {
+    if (pool.size === 'auto' && pool.target > 0) return;
     const excess = pool.held.length - pool.target;
     if (excess <= 0) return;
     const order = [...pool.idle.sort((a, b) => a.readyAt - b.readyAt), ...pool.held.filter((h) => h.state === 'provisioning')];
