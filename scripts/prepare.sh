@@ -9,4 +9,5 @@ fi
 if [ "${1:-}" != "--deps-only" ]; then
   sh scripts/with-node.sh node_modules/typescript/bin/tsc -p tsconfig.build.json
   sh scripts/with-node.sh scripts/copy-assets.js
+  sh scripts/with-node.sh scripts/build-web.js
 fi

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config';
@@ -32,6 +34,8 @@ import { SessionOrchestrator } from './sessions/orchestrator';
 import { Admission } from './sessions/admission';
 import { SessionEvents } from './sessions/events';
 import { SessionFollower } from './sessions/follower';
+import { Journal } from './sessions/journal';
+import { Reaper } from './sessions/reaper';
 import { WarmPool } from './sessions/pool';
 import { poolSettings } from './sessions/pool-config';
 import { poolRouter } from './sessions/pool-router';
@@ -39,6 +43,10 @@ import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
 import { sessionsRouter } from './sessions/router';
+import { RecentErrors } from './console/error-tap';
+import { consoleRouter } from './console/router';
+import { ConsoleView } from './console/state';
+import { webPagesRouter } from './playground/router';
 
 export interface BrokerOptions {
   config: Config;
@@ -65,12 +73,29 @@ export interface Broker {
   pool: WarmPool;
   /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
   sizeCapacity(): Promise<number>;
+  /** Sweeps the crash-safety journal for sessions dead replicas left behind. */
+  reaper: Reaper;
+  /** Start answering 503 SHUTTING_DOWN to new sessions (readiness fails); in-flight ones carry on. */
+  beginShutdown(): void;
+  /** The longest shutdown(graceMs) can take (create and cancel budgets included), for a backstop timer. */
+  shutdownBudgetMs(graceMs: number): number;
   /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
   shutdown(graceMs: number): Promise<void>;
 }
 
 /** Global cap when GLOBAL_MAX_SESSIONS=0 and Runway does not say (tier 4's concurrency). */
 const DEFAULT_GLOBAL_CAP = 10;
+
+const replicaIdsInUse = new Set<string>();
+
+/** REPLICA_ID or hostname:pid; several brokers in one process (tests, benchmarks) get distinct names. */
+function replicaId(configured: string | undefined): string {
+  const base = configured ?? `${hostname()}:${process.pid}`;
+  let id = base;
+  for (let n = 2; replicaIdsInUse.has(id); n += 1) id = `${base}#${n}`;
+  replicaIdsInUse.add(id);
+  return id;
+}
 
 /** Assembles the broker. No listening, no signals: main.ts does that, tests use the app directly. */
 export function createBroker({ config, logger, upstream: target, stores = memoryStores(config.SESSION_RECORD_TTL_S * 1000), fetch }: BrokerOptions): Broker {
@@ -95,6 +120,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const events = new SessionEvents(sessionLogger);
   const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS, events });
   metrics.trackActive(() => admission.count().catch(() => 0));
+  const journal = new Journal(stores.journal, { replicaId: replicaId(config.REPLICA_ID), incarnation: randomUUID() }, sessionLogger);
   const pool = new WarmPool({
     sessions,
     admission,
@@ -103,6 +129,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     readyTimeoutMs: config.SESSION_READY_TIMEOUT_MS,
     expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
     observer: metrics.pool,
+    journal,
   });
   admission.yieldSlot = () => pool.yieldSlot();
   metrics.trackPool(() => pool.state());
@@ -114,12 +141,30 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     logger: sessionLogger,
     readyTimeoutMs: config.SESSION_READY_TIMEOUT_MS,
     expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
+    createTimeoutMs: config.UPSTREAM_CREATE_TIMEOUT_MS,
     observer: metrics.observer,
     events,
+    journal,
     pool,
   });
   follower.start();
   pool.start();
+  const reaper = new Reaper({
+    store: stores.journal,
+    journal,
+    sessions,
+    admission,
+    follower,
+    registry,
+    events,
+    logger: sessionLogger.child({ component: 'reaper' }),
+    heartbeatTtlMs: config.REPLICA_HEARTBEAT_TTL_MS,
+    intervalMs: config.REAPER_INTERVAL_MS,
+    cancelBudgetMs: 15_000,
+    onReaped: metrics.reaped,
+    storeReady: () => stores.healthy(),
+  });
+  void reaper.start();
 
   // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
   const avatars = new AvatarsApi(upstream);
@@ -127,10 +172,15 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const conversations = new ConversationsApi(upstream);
   const knowledge = new Knowledge({ avatars, documents, tokenBudget: config.KNOWLEDGE_TOKEN_BUDGET });
 
+  const apiKeyClients = loadApiKeyClients(config);
+  const recentErrors = new RecentErrors();
+  const consoleView = new ConsoleView({ config, events, admission, metrics: metrics.registry, clients: apiKeyClients, errors: recentErrors });
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.use(requestId);
+  app.use(recentErrors.tap());
   app.use(requestLogger(logger));
   app.use(metrics.httpMiddleware);
   app.use(helmet());
@@ -144,10 +194,11 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   );
   if (config.METRICS_PORT === 0) app.use(metricsRouter(metrics.registry));
   app.use(docsRouter()); // /docs, /openapi.json, /openapi.yaml: public, no credentials either
+  app.use(webPagesRouter({ config, upstreamBaseURL: target.baseURL })); // /playground, /console: static shells; their API calls are authorized as usual
   app.use(corsAllowlist(config.CORS_ORIGINS));
   app.use(
     authenticate({
-      keys: loadApiKeyClients(config),
+      keys: apiKeyClients,
       jwt: createJwtVerifier(config),
       jwtPolicy: (scopes) => jwtPolicy(config, scopes),
       anonymous: anonymousPolicy(config),
@@ -156,7 +207,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const limited = (name: 'sessions' | 'reads' | 'admin', perMinute: (req: express.Request) => number) => limiter(name, perMinute, stores, metrics.rateLimited);
   app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
-  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/pool'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
+  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/console', '/api/pool'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
   // admin check and body limits apply there only.
@@ -167,6 +218,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/pool', poolRouter({ pool }));
   app.use('/api/conversations', conversationsRouter({ conversations }));
   app.use(sessionConversationRouter({ registry, conversations }));
+  app.use(consoleRouter(consoleView));
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected }));
   app.use(notFound);
   app.use(errorHandler(logger));
@@ -193,9 +245,16 @@ export function createBroker({ config, logger, upstream: target, stores = memory
       }
       return admission.globalLimit;
     },
+    reaper,
+    beginShutdown() {
+      orchestrator.refuseNew();
+    },
+    shutdownBudgetMs: (graceMs) => orchestrator.shutdownBudgetMs(graceMs),
     async shutdown(graceMs) {
       follower.stop();
       await orchestrator.drain(graceMs);
+      // Whatever is still journaled (a cancel that failed) becomes the other replicas' at once.
+      await reaper.stop({ retire: true });
       await stores.close();
     },
   };

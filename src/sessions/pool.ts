@@ -4,6 +4,7 @@ import { sleep } from '../runway/retry';
 import type { RealtimeSessionsApi, UpstreamSession } from '../runway/sessions';
 import type { AvatarRef } from '../store/registry';
 import type { Admission } from './admission';
+import type { Journal } from './journal';
 import type { SessionPlan } from './plan';
 import { PollSchedule, type PollTuning } from './poll-schedule';
 import { poolAvatar, type PoolSettings, type PoolSize } from './pool-config';
@@ -41,6 +42,8 @@ export interface WarmPoolOptions {
   observer?: PoolObserver;
   /** How long a cancel keeps retrying. */
   cancelBudgetMs?: number;
+  /** Crash safety: pooled sessions are journaled under POOL_OWNER, so a dead replica's are reaped. */
+  journal?: Journal;
 }
 
 /** A pooled READY session given to one request. */
@@ -358,7 +361,8 @@ export class WarmPool {
       const { id } = await sessions.create({ model: 'gwm1_avatars', avatar, maxDuration: settings.maxDuration });
       held.id = id;
       held.createdAt = new Date().toISOString();
-      // A crash from here on leaves an unconsumed session upstream; see README "Instant start (warm pool)".
+      // If this replica dies from here on, another one's reaper cancels the session (not journaled = cancelled now).
+      await this.options.journal?.opened(id, POOL_OWNER, held.leaseId);
       held.controller.signal.throwIfAborted();
       const ready = await this.waitUntilReady(held);
       held.becameReady(ready);
@@ -439,11 +443,13 @@ export class WarmPool {
   }
 
   private async cancelUpstream(id: string, reason: string): Promise<void> {
+    await this.options.journal?.cancelling(id);
     try {
       const result = await this.options.sessions.cancel(id, { deadline: Date.now() + (this.options.cancelBudgetMs ?? 15_000) });
+      await this.options.journal?.closed(id);
       this.options.logger.info({ sessionId: id, reason, result }, 'pooled session cancelled');
     } catch (err) {
-      this.options.logger.error({ sessionId: id, reason, err: describe(err) }, 'could not cancel a pooled session; it may hold a slot until Runway expires it');
+      this.options.logger.error({ sessionId: id, reason, err: describe(err) }, 'could not cancel a pooled session; the reaper will retry');
     }
   }
 
