@@ -327,3 +327,42 @@ describeWithRedis('warm pool with Redis: keys stay in memory', () => {
     }
   });
 });
+
+describe('warm pool: crash safety (journal)', () => {
+  it('journals every pooled session under pool:, hands the entry to the client on take, and closes it on cancel', async () => {
+    const h = await broker({ WARM_POOL: 'music-superstar:2', WARM_POOL_MAX_IDLE_S: '20' }, { sessionKeyTtlMs: 600_000 });
+    await eventually(() => idle(h, 'music-superstar') === 2);
+    const journal = h.broker.stores.journal;
+    const pooled = readyIds(h);
+    const entries = await journal.list();
+    expect(entries.filter((e) => pooled.includes(e.sessionId)).map((e) => [e.clientId, e.state])).toEqual([
+      ['pool:', 'pending'],
+      ['pool:', 'pending'],
+    ]);
+    const res = await create(h);
+    expect(pooled).toContain(res.body.sessionId);
+    // Delivered and handed to the follower: the journal no longer owes anything for it.
+    expect((await journal.list()).map((e) => e.sessionId)).not.toContain(res.body.sessionId);
+    const left = pooled.find((id) => id !== res.body.sessionId)!;
+    await h.broker.pool.tick(Date.now() + 21_000); // idle limit: cancelled, entry closed
+    await eventually(() => sessionOf(h.emulator, left).status === 'CANCELLED');
+    await eventually(() => h.emulator.ledger().sessions.filter((s) => s.status === 'READY').length === 2);
+    const after = await journal.list();
+    expect(after.map((e) => e.sessionId)).not.toContain(left);
+  });
+
+  it("a dead replica's pooled sessions are cancelled by another replica's reaper", async () => {
+    const h = await broker({ WARM_POOL: 'music-superstar:2' }, { sessionKeyTtlMs: 600_000 });
+    await eventually(() => idle(h, 'music-superstar') === 2);
+    const journal = h.broker.stores.journal;
+    const pooled = readyIds(h);
+    // What a crashed replica leaves behind: its pooled entries, owned by an incarnation that stopped beating.
+    const dead = { replicaId: 'crashed', incarnation: randomUUID() };
+    for (const e of await journal.list()) if (pooled.includes(e.sessionId)) await journal.put({ ...e, owner: dead, since: Date.now() - 3_600_000 });
+    await h.broker.reaper.sweep();
+    for (const id of pooled) expect(sessionOf(h.emulator, id).cancelledAt).not.toBeNull();
+    // This replica's pool notices at its next check and replaces them.
+    await h.broker.pool.tick(Date.now(), { checkAll: true });
+    await eventually(() => idle(h, 'music-superstar') === 2 && readyIds(h).every((id) => !pooled.includes(id)));
+  });
+});
