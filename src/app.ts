@@ -204,7 +204,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
       anonymous: anonymousPolicy(config),
     }),
   );
-  const limited = (name: 'sessions' | 'reads' | 'admin', perMinute: (req: express.Request) => number) => limiter(name, perMinute, stores, metrics.rateLimited);
+  const limited = (name: 'sessions' | 'reads' | 'admin', perMinute: (req: express.Request) => number) => limiter(name, perMinute, stores, metrics.rateLimited, logger);
   app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
   app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/console', '/api/pool'], limited('admin', () => config.ADMIN_RATE_PER_MIN));

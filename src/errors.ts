@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
   SESSION_FAILED: { status: 502, message: 'The avatar session failed to start.' },
   UPSTREAM_ERROR: { status: 502, message: 'Runway returned an unexpected error.' },
+  UPSTREAM_INVALID_RESPONSE: { status: 502, message: 'Runway answered with a response the broker cannot use (a required field is missing or malformed).' },
   UPSTREAM_UNAVAILABLE: { status: 503, message: 'Runway is unavailable right now; retry shortly.' },
   CAPACITY_EXHAUSTED: { status: 503, message: 'All avatar session slots are in use; retry shortly.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The broker cannot reach its shared state store; retry shortly.' },

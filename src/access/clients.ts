@@ -82,7 +82,8 @@ export function loadApiKeyClients(config: Config, readFile: (path: string) => st
           maxConcurrent: entry.maxConcurrent ?? config.CLIENT_MAX_CONCURRENT,
           avatars: entry.avatars ?? null,
           overrides: entry.overrides,
-          maxDuration: Math.min(entry.maxDuration ?? config.SESSION_MAX_DURATION_CAP_S, 1800),
+          // The global cap bounds a client's own limit too: an operator lowering it must not be outvoted by a file.
+          maxDuration: Math.min(entry.maxDuration ?? config.SESSION_MAX_DURATION_CAP_S, config.SESSION_MAX_DURATION_CAP_S),
         },
       });
     }

@@ -19,6 +19,7 @@ export function createJwtVerifier(config: Config): JwtVerifier | undefined {
   const key = config.JWT_SECRET
     ? Promise.resolve(createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8')))
     : jose.then((j) => j.createRemoteJWKSet(new URL(config.JWT_JWKS_URL!)));
+  const maxLifetime = config.JWT_MAX_LIFETIME_S;
   const defaults = config.JWT_DEFAULT_SCOPES.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
   return async (token) => {
     const { jwtVerify } = await jose;
@@ -26,13 +27,26 @@ export function createJwtVerifier(config: Config): JwtVerifier | undefined {
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       algorithms: config.JWT_SECRET ? ['HS256', 'HS384', 'HS512'] : ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256', 'EdDSA'],
+      requiredClaims: ['exp'],
     });
     if (!payload.sub) throw new Error('token has no subject');
+    checkLifetime(payload, maxLifetime);
     const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scp) ? (payload.scp as string[]) : undefined;
     // A token may narrow our defaults but never grant admin.
     const scopes = claimed ? defaults.filter((s) => claimed.includes(s)) : defaults;
     return { subject: payload.sub, scopes: scopes.filter((s) => s !== 'admin') };
   };
+}
+
+/**
+ * A token that never expires, or expires far ahead, stays usable long after it leaks. Its lifetime is
+ * exp - iat; without iat we can only bound what is left of it (exp - now).
+ */
+function checkLifetime(payload: { exp?: number; iat?: number }, maxSeconds: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  const from = typeof payload.iat === 'number' ? payload.iat : now;
+  if (payload.exp! - from > maxSeconds) throw new Error(`token lifetime exceeds JWT_MAX_LIFETIME_S (${maxSeconds} s)`);
+  if (now - from > maxSeconds) throw new Error(`token was issued longer ago than JWT_MAX_LIFETIME_S (${maxSeconds} s)`);
 }
 
 export function looksLikeJwt(token: string): boolean {

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { AppError, isAppError } from '../errors';
+import type { Logger } from '../logger';
 import type { Stores } from '../store/types';
 
 // Request-rate limits per client identity (anonymous callers are keyed by address, IPv6 by /56).
@@ -14,6 +15,7 @@ export function limiter(
   perMinute: (req: Request) => number,
   stores: Stores,
   onLimited: (name: LimiterName) => void,
+  logger: Logger,
 ): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
@@ -24,7 +26,7 @@ export function limiter(
     identifier: name,
     store: stores.rateLimit(`rl:${name}:`),
     passOnStoreError: name !== 'sessions',
-    logger: quietOnStoreOutage,
+    logger: rateLimitLogger(name, logger),
     handler: (req, _res, next) => {
       onLimited(name);
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime();
@@ -34,11 +36,15 @@ export function limiter(
   });
 }
 
-// express-rate-limit logs every store error to the console, i.e. once per request during a Redis
-// outage; the store logs the outage itself, once when it starts and once when it ends.
-const quietOnStoreOutage = {
-  warn: (error: unknown, message?: string) => console.warn(message ?? '', error),
-  error: (error: unknown, message?: string) => {
-    if (!(isAppError(error) && error.code === 'STORE_UNAVAILABLE')) console.error(message ?? '', error);
-  },
-};
+// express-rate-limit reports store errors and misconfigurations to its logger: ours, so they are
+// redacted and formatted like every other line (the library's default is the console). A store
+// outage is not logged per request: the store logs it itself, once when it starts and once when it ends.
+function rateLimitLogger(name: LimiterName, logger: Logger) {
+  return {
+    warn: (err: unknown, message?: string) => logger.warn({ err, limiter: name }, message ?? 'rate limiter warning'),
+    error: (err: unknown, message?: string) => {
+      if (isAppError(err) && err.code === 'STORE_UNAVAILABLE') return;
+      logger.error({ err, limiter: name }, message ?? 'rate limiter error');
+    },
+  };
+}

@@ -2,13 +2,14 @@ import express, { Router, type Request } from 'express';
 import type { Config } from '../config';
 import type { Knowledge } from '../documents/knowledge';
 import { AppError } from '../errors';
+import { toIso } from '../http/admin';
 import { requireScope } from '../http/auth';
 import { parse } from '../http/validate';
 import { avatarProcessing, type AvatarCreate, type AvatarsApi, type AvatarUpdate } from '../runway/avatars';
 import type { UploadsApi } from '../runway/uploads';
 import { checkUploadedImage } from './image';
-import { formFields, jsonOrMultipart, multipartFile } from './multipart';
-import { avatarIdParams, createAvatarBody, listAvatarsQuery, toIso, updateAvatarBody, usageQuery, type VoiceInput } from './schemas';
+import { formFields, jsonOrMultipart, multipartFile } from '../http/multipart';
+import { avatarIdParams, createAvatarBody, listAvatarsQuery, updateAvatarBody, usageQuery, type VoiceInput } from './schemas';
 
 export interface AvatarsRouterDeps {
   config: Config;

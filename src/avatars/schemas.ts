@@ -1,29 +1,12 @@
 import { z } from 'zod';
+import { documentIds } from '../documents/ids';
+import { dateTime, idParams, pageOf, pageQuery, resourceId, toIso } from '../http/admin';
 import { PRESET_VOICE_IDS } from '../runway/voices';
 import { dataUriImageProblem } from './image';
 
 // Limits mirror Runway's own schema (reference §5), so bad input is a 400 here, before any upstream call.
 
-export const resourceId = (what: string) => z.uuid({ message: `${what} ids are UUIDs.` }).transform((id) => id.toLowerCase());
-
-export const avatarIdParams = z.object({ id: resourceId('Avatar') });
-
-export const pageQuery = (defaultLimit: number) =>
-  z.object({
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .optional()
-      .meta({ description: `Page size, 1–100 (Runway's default: ${defaultLimit}).` }),
-    cursor: z.string().min(1).max(1000).optional().meta({ description: '`nextCursor` from the previous page.' }),
-  });
-
-/** ISO date-time (Z or offset) or a plain date (midnight UTC). */
-export const dateTime = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).meta({ example: '2026-09-01T00:00:00Z' });
-
-export const toIso = (value: string) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString();
+export const avatarIdParams = idParams('Avatar');
 
 const httpsUrl = z.string().min(13).max(2048).regex(/^https:\/\//, 'Must be an https:// URL.');
 const runwayUri = z.string().min(13).max(5000).regex(/^runway:\/\//, 'Must be a runway:// upload URI.');
@@ -57,8 +40,6 @@ export const voice = z
   .meta({ description: 'A preset voice id (see GET /api/presets), or a voice object.', example: 'clara' });
 
 export type VoiceInput = z.output<typeof voice>;
-
-export const documentIds = z.array(resourceId('Document')).max(50).meta({ description: 'Knowledge documents (≤ 50, and ≤ the token budget in total).' });
 
 const name = z.string().min(1).max(50);
 const personality = z.string().min(1).max(10_000).meta({ description: 'The system prompt: how the avatar behaves.' });
@@ -153,15 +134,6 @@ export const avatarResponse = z
     failureReason: z.string().optional().meta({ description: 'FAILED only; human text, not stable.' }),
   })
   .meta({ id: 'Avatar' });
-
-export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
-  z
-    .object({
-      data: z.array(item),
-      hasMore: z.boolean(),
-      nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
-    })
-    .meta({ id });
 
 export const avatarPage = pageOf(avatarResponse, 'AvatarPage');
 

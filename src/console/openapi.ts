@@ -1,4 +1,4 @@
-import { ADMIN_ERRORS, adminSecurity } from '../avatars/openapi';
+import { ADMIN_ERRORS, adminSecurity } from '../http/openapi-admin';
 import { errorResponses, type OpenAPIRegistry } from '../http/openapi';
 import { consoleState } from './schemas';
 

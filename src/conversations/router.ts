@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import { requireScope } from '../http/auth';
 import { parse } from '../http/validate';
 import type { Conversation, ConversationsApi } from '../runway/conversations';
-import { toIso } from '../avatars/schemas';
+import { toIso } from '../http/admin';
 import { conversationIdParams, listConversationsQuery, transcriptQuery } from './schemas';
 import { transcriptJson, transcriptText } from './transcript';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTime, pageOf, pageQuery, resourceId, toIso } from '../avatars/schemas';
+import { dateTime, pageOf, pageQuery, resourceId, toIso } from '../http/admin';
 
 export const conversationIdParams = z.object({ id: resourceId('Conversation') });
 

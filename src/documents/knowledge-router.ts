@@ -1,10 +1,12 @@
 import express, { Router } from 'express';
 import type { Config } from '../config';
-import { avatarIdParams } from '../avatars/schemas';
+import { idParams } from '../http/admin';
 import { requireScope } from '../http/auth';
 import { parse } from '../http/validate';
 import type { Knowledge } from './knowledge';
 import { attachBody, attachmentParams } from './schemas';
+
+const avatarIdParams = idParams('Avatar');
 
 /**
  * /api/avatars/{id}/documents: attach and detach documents without re-sending the whole list.

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import type { Config } from '../config';
-import { formFields, jsonOrMultipart, multipartFile } from '../avatars/multipart';
+import { formFields, jsonOrMultipart, multipartFile } from '../http/multipart';
 import { AppError } from '../errors';
 import { requireScope } from '../http/auth';
 import { parse } from '../http/validate';

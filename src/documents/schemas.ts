@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { documentIds, pageOf, pageQuery, resourceId } from '../avatars/schemas';
+import { pageOf, pageQuery, resourceId } from '../http/admin';
+import { documentIds } from './ids';
 import { TOKENIZER } from './tokens';
 
 // Limits mirror Runway's schema (reference §7).

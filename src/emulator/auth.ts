@@ -2,7 +2,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { EmulatorCore } from './core';
 import { httpError, sendError, HttpError } from './errors';
-import type { FaultAction } from './faults';
+import { garble, type FaultAction } from './faults';
 
 export const RUNWAY_VERSION = '2024-11-06';
 
@@ -61,6 +61,11 @@ async function applyFault(core: EmulatorCore, action: FaultAction, req: Request,
   if (action.type === 'reset') {
     req.socket.destroy();
     return true;
+  }
+  if (action.type === 'malformed') {
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => json(garble(body, action));
+    return false; // the operation runs; only its answer is garbled
   }
   const headers: Record<string, string> = {};
   if (action.retryAfter !== undefined) headers['Retry-After'] = String(action.retryAfter);

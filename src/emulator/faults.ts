@@ -1,5 +1,6 @@
 // Fault injection: rules match an operation name and/or method + path regex and either answer with a
-// status, destroy the socket, or delay the request and let it continue.
+// status, destroy the socket, delay the request and let it continue, or let it run and garble the
+// JSON body of its answer (a response the client cannot rely on, after the work was done).
 import { z } from 'zod';
 import type { Random } from './random';
 
@@ -27,6 +28,13 @@ export const faultRuleSchema = z
       statusAction,
       z.strictObject({ type: z.literal('reset') }),
       z.strictObject({ type: z.literal('delay'), ms: z.number().min(0) }),
+      z.strictObject({
+        type: z.literal('malformed'),
+        /** Top-level fields dropped from the real answer, e.g. ["id"]. */
+        omit: z.array(z.string().min(1)).default([]),
+        /** Top-level fields overwritten in the real answer, e.g. {"id": 42}. */
+        set: z.record(z.string(), z.unknown()).default({}),
+      }),
     ]),
     /** How many matching requests it fires for; unlimited when absent. */
     times: z.number().int().min(1).optional(),
@@ -94,7 +102,7 @@ export class FaultBook {
 
   /**
    * Actions that fire for this request, in rule order: any number of delays, then at most one
-   * terminal action (status or reset). Exhausted rules are dropped.
+   * terminal action (status, reset or malformed). Exhausted rules are dropped.
    */
   match(operation: string, method: string, path: string, rng: Random): FaultAction[] {
     const fired: FaultAction[] = [];
@@ -117,4 +125,12 @@ function matches(r: ActiveRule, operation: string, method: string, path: string)
   if (r.rule.method !== undefined && r.rule.method.toUpperCase() !== method.toUpperCase()) return false;
   if (r.path && !r.path.test(path)) return false;
   return true;
+}
+
+/** The real JSON answer with a `malformed` action's fields dropped and overwritten. */
+export function garble(body: unknown, action: { omit?: string[]; set?: Record<string, unknown> }): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const field of action.omit ?? []) delete out[field];
+  return { ...out, ...(action.set ?? {}) };
 }

@@ -17,8 +17,22 @@ export interface AuthOptions {
   anonymous: ClientPolicy | null;
 }
 
-function bearer(header: string | undefined): string | undefined {
-  return header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+/**
+ * The credential the caller presented, if any. A header that is there but not in a form we accept
+ * (another scheme, two tokens, an empty value) is refused: downgrading it to anonymous would hide a
+ * client bug and hand out anonymous sessions to a caller that meant to authenticate.
+ */
+function presentedCredential(authorization: string | undefined, apiKey: string | undefined): string | undefined {
+  if (authorization !== undefined) {
+    const token = authorization.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1];
+    if (!token) throw new AppError('UNAUTHORIZED', 'The Authorization header is malformed; send "Authorization: Bearer <key or token>".');
+    return token;
+  }
+  if (apiKey !== undefined) {
+    if (!/^\S+$/.test(apiKey)) throw new AppError('UNAUTHORIZED', 'The X-API-Key header is malformed; send the key alone (or use Authorization: Bearer <key>).');
+    return apiKey;
+  }
+  return undefined;
 }
 
 /**
@@ -28,7 +42,7 @@ function bearer(header: string | undefined): string | undefined {
  */
 export function authenticate({ keys, jwt, jwtPolicy, anonymous }: AuthOptions): RequestHandler {
   return async (req, _res, next) => {
-    const presented = bearer(req.get('authorization')) ?? req.get('x-api-key');
+    const presented = presentedCredential(req.get('authorization'), req.get('x-api-key'));
     if (presented) {
       const client = findByKey(keys, presented);
       if (client) {
@@ -37,7 +51,7 @@ export function authenticate({ keys, jwt, jwtPolicy, anonymous }: AuthOptions): 
       }
       if (jwt && looksLikeJwt(presented)) {
         const verified = await jwt(presented).catch(() => undefined);
-        if (!verified) throw new AppError('UNAUTHORIZED', 'The token is not valid (signature, issuer, audience or expiry).');
+        if (!verified) throw new AppError('UNAUTHORIZED', 'The token is not valid (signature, issuer, audience, expiry or lifetime).');
         req.client = { id: `jwt:${verified.subject}`, kind: 'jwt', scopes: verified.scopes, policy: jwtPolicy(verified.scopes) };
         return next();
       }

@@ -1,7 +1,8 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { stringify } from 'yaml';
-import { adminSecurity, registerAvatarRoutes } from '../avatars/openapi';
+import { registerAvatarRoutes } from '../avatars/openapi';
 import { registerConsoleRoutes } from '../console/openapi';
+import { adminSecurity } from '../http/openapi-admin';
 import { registerConversationRoutes } from '../conversations/openapi';
 import { registerDocumentRoutes } from '../documents/openapi';
 import { registerPresetRoutes } from '../presets/openapi';
@@ -55,7 +56,7 @@ function withOperationIds<D extends { paths?: Record<string, Partial<Record<(typ
  * How callers authenticate (src/http/auth.ts), as the document's default `security`: no credentials
  * (an anonymous browser, when ANONYMOUS_SESSIONS allows it), a client API key, or a JWT. All are
  * `Authorization: Bearer`; the broker tells them apart. A credential that is present but invalid is
- * refused with 401. Admin routes override this with `adminKey` (src/avatars/openapi.ts); health
+ * refused with 401. Admin routes override this with `adminKey` (src/http/openapi-admin.ts); health
  * probes declare none.
  */
 function registerCallerSchemes(registry: OpenAPIRegistry): Record<string, string[]>[] {

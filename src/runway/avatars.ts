@@ -6,6 +6,8 @@ import type {
   AvatarUpdateParams,
 } from '@runwayml/sdk/resources/avatars';
 import { AppError, type ErrorCode } from '../errors';
+import * as shape from './shapes';
+import { checked } from './shapes';
 import type { CallOptions, Upstream } from './upstream';
 
 export type Avatar = AvatarRetrieveResponse;
@@ -52,7 +54,7 @@ export class AvatarsApi {
       'avatars.create',
       ({ signal, timeout }) => this.upstream.sdk.avatars.create(params, { signal, timeout }),
       { what: 'creating the avatar', ...options },
-    );
+    ).then(this.checked<Avatar>(shape.avatar, 'avatars.create', 'creating the avatar'));
   }
 
   retrieve(id: string, options: CallOptions = {}): Promise<Avatar> {
@@ -61,7 +63,7 @@ export class AvatarsApi {
       ({ signal, timeout }) => this.upstream.sdk.avatars.retrieve(id, { signal, timeout }),
       { what: 'reading the avatar', ...options },
     );
-    return notFoundAs(call, 'AVATAR_NOT_FOUND', avatarNotFound(id));
+    return notFoundAs(call, 'AVATAR_NOT_FOUND', avatarNotFound(id)).then(this.checked<Avatar>(shape.avatar, 'avatars.retrieve', 'reading the avatar'));
   }
 
   async list(query: PageQuery, options: CallOptions = {}): Promise<Page<Avatar>> {
@@ -70,7 +72,7 @@ export class AvatarsApi {
       ({ signal, timeout }) => this.upstream.sdk.avatars.list(query, { signal, timeout }),
       { what: 'listing avatars', ...options },
     );
-    return toPage(page);
+    return toPage(this.checked<typeof page>(shape.page(shape.avatar), 'avatars.list', 'listing avatars')(page));
   }
 
   /**
@@ -83,7 +85,7 @@ export class AvatarsApi {
     const callOptions = { what: 'updating the avatar', ...options };
     const call = params.referenceImage === undefined ? this.upstream.idempotent('avatars.update', run, callOptions) : this.upstream.once('avatars.update', run, callOptions);
     try {
-      return await notFoundAs(call, 'AVATAR_NOT_FOUND', avatarNotFound(id));
+      return this.checked<Avatar>(shape.avatar, 'avatars.update', 'updating the avatar')(await notFoundAs(call, 'AVATAR_NOT_FOUND', avatarNotFound(id)));
     } catch (err) {
       if (err instanceof AppError && err.code === 'CONFLICT') throw avatarProcessing(id, err);
       throw err;
@@ -106,7 +108,12 @@ export class AvatarsApi {
       'avatars.usage',
       ({ signal, timeout }) => this.upstream.sdk.avatars.getUsage(query, { signal, timeout }),
       { what: 'reading avatar usage', ...options },
-    );
+    ).then(this.checked<AvatarUsage>(shape.avatarUsage, 'avatars.usage', 'reading avatar usage'));
+  }
+
+  /** `value` if it has the shape we read, else 502 UPSTREAM_INVALID_RESPONSE (see shapes.ts). */
+  private checked<T>(schema: Parameters<typeof checked>[0], op: string, what: string): (value: T) => T {
+    return (value) => checked(schema, value, what, { logger: this.upstream.options.logger, op });
   }
 }
 

@@ -4,6 +4,8 @@ import type {
   AvatarConversationRetrieveResponse,
 } from '@runwayml/sdk/resources/avatar-conversations';
 import { notFoundAs, toPage, type Page } from './avatars';
+import * as shape from './shapes';
+import { checked } from './shapes';
 import type { CallOptions, Upstream } from './upstream';
 
 export type Conversation = AvatarConversationRetrieveResponse;
@@ -22,7 +24,7 @@ export class ConversationsApi {
       ({ signal, timeout }) => this.upstream.sdk.avatarConversations.list(query, { signal, timeout }),
       { what: 'listing conversations', ...options },
     );
-    return toPage(page);
+    return toPage(this.checked<typeof page>(shape.page(shape.conversationSummary), 'conversations.list', 'listing conversations')(page));
   }
 
   /** Always asks Runway, so the recordingUrl in the answer is a fresh one. */
@@ -32,7 +34,9 @@ export class ConversationsApi {
       ({ signal, timeout }) => this.upstream.sdk.avatarConversations.retrieve(id, { signal, timeout }),
       { what: 'reading the conversation', ...options },
     );
-    return notFoundAs(call, 'CONVERSATION_NOT_FOUND', conversationNotFound(id));
+    return notFoundAs(call, 'CONVERSATION_NOT_FOUND', conversationNotFound(id)).then(
+      this.checked<Conversation>(shape.conversation, 'conversations.retrieve', 'reading the conversation'),
+    );
   }
 
   delete(id: string, options: CallOptions = {}): Promise<void> {
@@ -44,5 +48,9 @@ export class ConversationsApi {
       { what: 'deleting the conversation', ...options },
     );
     return notFoundAs(call, 'CONVERSATION_NOT_FOUND', conversationNotFound(id));
+  }
+  /** `value` if it has the shape we read, else 502 UPSTREAM_INVALID_RESPONSE (see shapes.ts). */
+  private checked<T>(schema: Parameters<typeof checked>[0], op: string, what: string): (value: T) => T {
+    return (value) => checked(schema, value, what, { logger: this.upstream.options.logger, op });
   }
 }

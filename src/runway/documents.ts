@@ -6,6 +6,8 @@ import type {
   DocumentUpdateParams,
 } from '@runwayml/sdk/resources/documents';
 import { notFoundAs, toPage, type Page, type PageQuery } from './avatars';
+import * as shape from './shapes';
+import { checked } from './shapes';
 import type { CallOptions, Upstream } from './upstream';
 
 export type KnowledgeDocument = DocumentRetrieveResponse;
@@ -26,7 +28,7 @@ export class DocumentsApi {
       'documents.create',
       ({ signal, timeout }) => this.upstream.sdk.documents.create(params, { signal, timeout }),
       { what: 'creating the document', ...options },
-    );
+    ).then(this.checked<KnowledgeDocument>(shape.knowledgeDocument, 'documents.create', 'creating the document'));
   }
 
   retrieve(id: string, options: CallOptions = {}): Promise<KnowledgeDocument> {
@@ -35,7 +37,9 @@ export class DocumentsApi {
       ({ signal, timeout }) => this.upstream.sdk.documents.retrieve(id, { signal, timeout }),
       { what: 'reading the document', ...options },
     );
-    return notFoundAs(call, 'DOCUMENT_NOT_FOUND', documentNotFound(id), { documentId: id });
+    return notFoundAs(call, 'DOCUMENT_NOT_FOUND', documentNotFound(id), { documentId: id }).then(
+      this.checked<KnowledgeDocument>(shape.knowledgeDocument, 'documents.retrieve', 'reading the document'),
+    );
   }
 
   async list(query: DocumentListQuery, options: CallOptions = {}): Promise<Page<DocumentSummary>> {
@@ -44,7 +48,7 @@ export class DocumentsApi {
       ({ signal, timeout }) => this.upstream.sdk.documents.list(query, { signal, timeout }),
       { what: 'listing documents', ...options },
     );
-    return toPage(page);
+    return toPage(this.checked<typeof page>(shape.page(shape.documentSummary), 'documents.list', 'listing documents')(page));
   }
 
   /** Runway answers 204 without a body; read the document again for its new state. */
@@ -67,5 +71,10 @@ export class DocumentsApi {
       { what: 'deleting the document', ...options },
     );
     return notFoundAs(call, 'DOCUMENT_NOT_FOUND', documentNotFound(id), { documentId: id });
+  }
+
+  /** `value` if it has the shape we read, else 502 UPSTREAM_INVALID_RESPONSE (see shapes.ts). */
+  private checked<T>(schema: Parameters<typeof checked>[0], op: string, what: string): (value: T) => T {
+    return (value) => checked(schema, value, what, { logger: this.upstream.options.logger, op });
   }
 }

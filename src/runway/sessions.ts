@@ -6,6 +6,7 @@ import type {
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { upstreamStatus } from './errors';
+import { checked, createdSession, retrievedSession } from './shapes';
 import type { CallOptions, Upstream } from './upstream';
 
 export type UpstreamSession = RealtimeSessionRetrieveResponse;
@@ -36,7 +37,7 @@ export class RealtimeSessionsApi {
       'sessions.create',
       ({ signal, timeout }) => this.upstream.sdk.realtimeSessions.create(params, { signal, timeout }),
       { what: 'creating the session', ...options },
-    );
+    ).then((created) => this.checked(createdSession, created, 'creating the session', 'sessions.create'));
   }
 
   retrieve(id: string, options: CallOptions = {}): Promise<UpstreamSession> {
@@ -44,7 +45,7 @@ export class RealtimeSessionsApi {
       'sessions.retrieve',
       ({ signal, timeout }) => this.upstream.sdk.realtimeSessions.retrieve(id, { signal, timeout }),
       { what: 'checking the session', ...options },
-    );
+    ).then((session) => this.checked(retrievedSession, session, 'checking the session', 'sessions.retrieve'));
   }
 
   /**
@@ -100,11 +101,15 @@ export class RealtimeSessionsApi {
         const body: unknown = await response.json().catch(() => undefined);
         if (!response.ok) throw RunwayML.APIError.generate(response.status, body as object | undefined, undefined, response.headers);
         const parsed = consumeResponse.safeParse(body);
-        if (!parsed.success) throw new AppError('UPSTREAM_ERROR', 'Runway returned malformed session credentials.');
+        if (!parsed.success) throw new AppError('UPSTREAM_INVALID_RESPONSE', 'Runway returned malformed session credentials.');
         return parsed.data;
       },
       { what: 'consuming the session credentials', ...options },
     );
+  }
+
+  private checked<T>(schema: Parameters<typeof checked>[0], value: T, what: string, op: string): T {
+    return checked(schema, value, what, { logger: this.upstream.options.logger, op });
   }
 }
 

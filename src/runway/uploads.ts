@@ -1,4 +1,5 @@
 import { toFile } from '@runwayml/sdk';
+import { checked, upload } from './shapes';
 import type { CallOptions, Upstream } from './upstream';
 
 /** Runway's ephemeral uploads: a file in, a `runway://` URI out, usable as an avatar's reference image. */
@@ -14,10 +15,9 @@ export class UploadsApi {
       'uploads.createEphemeral',
       async ({ signal, timeout }) => {
         const file = await toFile(data, filename);
-        const { uri } = await this.upstream.sdk.uploads.createEphemeral({ file }, { signal, timeout });
-        return uri;
+        return this.upstream.sdk.uploads.createEphemeral({ file }, { signal, timeout });
       },
       { what: 'uploading the image', ...options },
-    );
+    ).then((created) => checked(upload, created, 'uploading the image', { logger: this.upstream.options.logger, op: 'uploads.createEphemeral' }).uri);
   }
 }

@@ -48,6 +48,7 @@ export function registerSessionRoutes(registry: OpenAPIRegistry): void {
         'UPSTREAM_RATE_LIMITED',
         'SESSION_FAILED',
         'UPSTREAM_ERROR',
+        'UPSTREAM_INVALID_RESPONSE',
         'UPSTREAM_UNAVAILABLE',
         'SHUTTING_DOWN',
         'SESSION_TIMEOUT',

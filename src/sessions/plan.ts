@@ -17,7 +17,7 @@ export interface SessionPlan {
   params: SessionCreateParams;
 }
 
-export type PlanDefaults = Pick<Config, 'SESSION_DEFAULT_MAX_DURATION_S'>;
+export type PlanDefaults = Pick<Config, 'SESSION_DEFAULT_MAX_DURATION_S' | 'SESSION_MAX_DURATION_CAP_S'>;
 
 /**
  * Turns a validated request into what we will ask Runway for, under the caller's policy: which
@@ -32,7 +32,8 @@ export function planSession(body: CreateSessionBody, shape: SessionPlan['shape']
   }
   checkOverrides(body, policy, avatar);
 
-  const maxDuration = Math.min(body.maxDuration ?? defaults.SESSION_DEFAULT_MAX_DURATION_S, policy.maxDuration);
+  // The global cap bounds every policy, however it was built.
+  const maxDuration = Math.min(body.maxDuration ?? defaults.SESSION_DEFAULT_MAX_DURATION_S, policy.maxDuration, defaults.SESSION_MAX_DURATION_CAP_S);
   return {
     owner: client.id,
     clientLimit: policy.maxConcurrent,

@@ -42,7 +42,7 @@ export function sessionsRouter({ config, orchestrator, registry, sessions, idemp
     const start = () => orchestrator.start(plan, signal);
     const key = req.get('idempotency-key');
     const delivery = key
-      ? await withIdempotency(idempotency, { clientId: req.client.id, key, fingerprint: fingerprint({ body, shape }), ttlMs: config.IDEMPOTENCY_TTL_S * 1000 }, start)
+      ? await withIdempotency(idempotency, { clientId: req.client.id, key, fingerprint: fingerprint({ body, shape }), ttlMs: config.IDEMPOTENCY_TTL_S * 1000, leaseMs: config.IDEMPOTENCY_LEASE_MS, signal }, start)
       : await start();
     deliverOnce(res, signal, delivery, () => orchestrator.abandon(delivery.sessionId));
   });

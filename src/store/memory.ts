@@ -1,4 +1,5 @@
 import { MemoryJournal } from './journal-memory';
+import { randomUUID } from 'node:crypto';
 import { MemorySessionRegistry } from './registry';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
@@ -44,19 +45,38 @@ export class MemoryAdmission implements AdmissionStore {
 export class MemoryIdempotency implements IdempotencyStore {
   private readonly records = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
 
-  async claim(key: string, fingerprint: string, ttlMs: number) {
-    const existing = this.records.get(key);
-    if (existing && existing.expiresAt > Date.now()) return { claimed: false as const, record: existing.record };
-    this.records.set(key, { record: { state: 'in_progress', fingerprint }, expiresAt: Date.now() + ttlMs });
-    return { claimed: true as const };
+  async claim(key: string, fingerprint: string, leaseMs: number) {
+    const existing = this.live(key);
+    if (existing) return { claimed: false as const, record: existing };
+    const owner = randomUUID();
+    this.records.set(key, { record: { state: 'in_progress', fingerprint, owner }, expiresAt: Date.now() + leaseMs });
+    return { claimed: true as const, owner };
   }
 
-  async finish(key: string, record: IdempotencyRecord, ttlMs: number): Promise<void> {
+  async renew(key: string, owner: string, leaseMs: number): Promise<boolean> {
+    if (!this.ownedBy(key, owner)) return false;
+    this.records.get(key)!.expiresAt = Date.now() + leaseMs;
+    return true;
+  }
+
+  async finish(key: string, record: IdempotencyRecord, ttlMs: number, owner?: string): Promise<void> {
+    if (owner !== undefined && this.live(key) && !this.ownedBy(key, owner)) return;
     this.records.set(key, { record, expiresAt: Date.now() + ttlMs });
   }
 
-  async forget(key: string): Promise<void> {
-    this.records.delete(key);
+  async forget(key: string, owner?: string): Promise<void> {
+    if (owner === undefined || this.ownedBy(key, owner)) this.records.delete(key);
+  }
+
+  private live(key: string): IdempotencyRecord | undefined {
+    const entry = this.records.get(key);
+    if (entry && entry.expiresAt <= Date.now()) this.records.delete(key);
+    return entry && entry.expiresAt > Date.now() ? entry.record : undefined;
+  }
+
+  private ownedBy(key: string, owner: string): boolean {
+    const record = this.live(key);
+    return record?.state === 'in_progress' && record.owner === owner;
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ClientRateLimitInfo, IncrementResponse, Options as RateLimitOptions, Store as RateLimitStore } from 'express-rate-limit';
 import { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
@@ -15,7 +15,8 @@ import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, Ide
 //   P{adm}:all            sorted set of every lease, score = expiry (epoch ms, Redis' clock)
 //   P{adm}:c:<clientId>   sorted set of one client's leases, same scores
 //   P sess:<id>           a session record as JSON, PX = until it is evicted (as in memory)
-//   P idem:<sha256>       an idempotency record as JSON, PX = IDEMPOTENCY_TTL_S
+//   P idem:<sha256>       an idempotency record as JSON, PX = IDEMPOTENCY_LEASE_MS while in progress
+//                         (renewed by its owner), then IDEMPOTENCY_TTL_S once finished
 //   P{follow}:due         sorted set of followed sessions, score = next due time (epoch ms)
 //   P{follow}:data        hash sessionId → FollowedSession JSON
 //   P rl:<limiter>:<client>  rate-limit counters (rate-limit-redis), PX = the window
@@ -51,6 +52,9 @@ interface LuaScript {
 }
 
 const lua = (source: string): LuaScript => ({ source, sha: sha1(source) });
+
+/** A positive whole number of milliseconds, as PX wants it. */
+const ms = (value: number): number => Math.max(1, Math.ceil(value));
 
 function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
@@ -90,9 +94,31 @@ const COUNT = lua(`${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZCARD', KEYS[1])`);
 
-/** KEYS: key. ARGV: in-progress record, ttlMs. Returns nothing when claimed, else the record there. */
+/** KEYS: key. ARGV: in-progress record, leaseMs. Returns nothing when claimed, else the record there. */
 const CLAIM = lua(`if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 return redis.call('GET', KEYS[1])`);
+
+// True when KEYS[1] holds an in-progress claim of owner ARGV[1].
+const OWNED = `local function owned() local v = redis.call('GET', KEYS[1]) if not v then return false end
+local r = cjson.decode(v) return r.state == 'in_progress' and r.owner == ARGV[1] end`;
+
+/** KEYS: key. ARGV: owner, leaseMs. */
+const RENEW = lua(`${OWNED}
+if not owned() then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`);
+
+/** KEYS: key. ARGV: owner, record, ttlMs. Writes while the claim is the owner's or nothing is there. */
+const FINISH = lua(`${OWNED}
+if redis.call('EXISTS', KEYS[1]) == 1 and not owned() then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`);
+
+/** KEYS: key. ARGV: owner. */
+const FORGET = lua(`${OWNED}
+if not owned() then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`);
 
 /** KEYS: key. ARGV: expected value, new value, ttlMs (<= 0: delete). Compare-and-set. */
 const REPLACE = lua(`if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -150,9 +176,9 @@ class Connection {
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (isReplyError(err)) this.options.logger.error({ err: String(err) }, 'Redis refused a store command');
-      // Before the first connection a command can only fail for being early (a background timer at
-      // boot); a Redis that is really away at boot is reported by the connection's own error event.
-      else if (this.connectedOnce) this.markDown(err);
+      // A command during the first connection attempt is refused (no offline queue) but Redis is not
+      // "down" yet: 'error'/'close' say so if that attempt fails. Otherwise a busy boot logged down + back.
+      else if (this.connectedOnce || !['connecting', 'connect'].includes(this.client.status)) this.markDown(err);
       throw new AppError('STORE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err });
     }
   }
@@ -266,24 +292,31 @@ export class RedisIdempotency implements IdempotencyStore {
     private readonly prefix: string,
   ) {}
 
-  claim(key: string, fingerprint: string, ttlMs: number): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }> {
+  claim(key: string, fingerprint: string, leaseMs: number): Promise<{ claimed: true; owner: string } | { claimed: false; record: IdempotencyRecord }> {
     return this.conn.guard(async () => {
-      const record: IdempotencyRecord = { state: 'in_progress', fingerprint };
-      const existing = await this.conn.run(CLAIM, [this.key(key)], [JSON.stringify(record), Math.max(1, Math.ceil(ttlMs))]);
-      if (existing === null || existing === undefined) return { claimed: true as const };
+      const owner = randomUUID();
+      const record: IdempotencyRecord = { state: 'in_progress', fingerprint, owner };
+      const existing = await this.conn.run(CLAIM, [this.key(key)], [JSON.stringify(record), ms(leaseMs)]);
+      if (existing === null || existing === undefined) return { claimed: true as const, owner };
       return { claimed: false as const, record: JSON.parse(String(existing)) as IdempotencyRecord };
     });
   }
 
-  finish(key: string, record: IdempotencyRecord, ttlMs: number): Promise<void> {
+  renew(key: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.conn.guard(async () => (await this.conn.run(RENEW, [this.key(key)], [owner, ms(leaseMs)])) === 1);
+  }
+
+  finish(key: string, record: IdempotencyRecord, ttlMs: number, owner?: string): Promise<void> {
     return this.conn.guard(async () => {
-      await this.conn.client.set(this.key(key), JSON.stringify(record), 'PX', Math.max(1, Math.ceil(ttlMs)));
+      if (owner === undefined) await this.conn.client.set(this.key(key), JSON.stringify(record), 'PX', ms(ttlMs));
+      else await this.conn.run(FINISH, [this.key(key)], [owner, JSON.stringify(record), ms(ttlMs)]);
     });
   }
 
-  forget(key: string): Promise<void> {
+  forget(key: string, owner?: string): Promise<void> {
     return this.conn.guard(async () => {
-      await this.conn.client.del(this.key(key));
+      if (owner === undefined) await this.conn.client.del(this.key(key));
+      else await this.conn.run(FORGET, [this.key(key)], [owner]);
     });
   }
 

@@ -18,16 +18,27 @@ export interface AdmissionStore {
 }
 
 export type IdempotencyRecord =
-  | { state: 'in_progress'; fingerprint: string }
+  /** `owner` names the one execution holding the claim (a random id, not a secret). */
+  | { state: 'in_progress'; fingerprint: string; owner: string }
   | { state: 'delivered'; fingerprint: string; sessionId: string }
   | { state: 'failed'; fingerprint: string; status: number; body: Record<string, unknown>; retryAfter?: number };
 
+/**
+ * Idempotency-Key records. An in-progress claim is a short lease that its owner renews while it works,
+ * so a crashed replica (or a `finish` lost to a store blip) frees the key within one lease, not a TTL.
+ */
 export interface IdempotencyStore {
-  /** Claims the key for a new execution, or returns what is already recorded under it. */
-  claim(key: string, fingerprint: string, ttlMs: number): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }>;
-  finish(key: string, record: IdempotencyRecord, ttlMs: number): Promise<void>;
-  /** Forgets a claim whose execution never reached Runway (e.g. refused by admission). */
-  forget(key: string): Promise<void>;
+  /** Claims the key for `leaseMs` under a new owner id, or returns what is already recorded under it. */
+  claim(key: string, fingerprint: string, leaseMs: number): Promise<{ claimed: true; owner: string } | { claimed: false; record: IdempotencyRecord }>;
+  /** Extends the owner's claim; false when it is no longer theirs (it lapsed, or another took the key). */
+  renew(key: string, owner: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Records the outcome for `ttlMs`. With `owner`, only while the claim is still theirs or has lapsed
+   * with nobody else's record in its place, so a late finish never overwrites another execution's.
+   */
+  finish(key: string, record: IdempotencyRecord, ttlMs: number, owner?: string): Promise<void>;
+  /** Forgets a claim (e.g. refused by admission). With `owner`, only that owner's in-progress claim. */
+  forget(key: string, owner?: string): Promise<void>;
 }
 
 /** A delivered session that holds a concurrency slot until it ends upstream. */

@@ -127,3 +127,13 @@ test('faults never touch the control API', async () => {
   em.addFault({ action: { type: 'status', status: 500 } });
   expect((await fetch(`${em.url}/__emulator/ledger`)).status).toBe(200);
 });
+
+test('malformed: the operation runs for real, then its JSON answer loses and gains the named fields', async () => {
+  em.addFault({ operation: 'realtimeSessions.create', action: { type: 'malformed', omit: ['id'], set: { note: 'garbled' } }, times: 1 });
+  const res = await call(em, 'POST', '/v1/realtime_sessions', { body: { model: 'gwm1_avatars', avatar: { type: 'runway-preset', presetId: 'music-superstar' } } });
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual({ note: 'garbled' });
+  expect(em.ledger().sessions).toHaveLength(1); // the session exists upstream all the same
+  const next = await call(em, 'POST', '/v1/realtime_sessions', { body: { model: 'gwm1_avatars', avatar: { type: 'runway-preset', presetId: 'music-superstar' } } });
+  expect(next.body).toMatchObject({ id: expect.any(String) }); // times: 1
+});

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import http, { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
@@ -54,6 +54,32 @@ describe('every route × {no credential, wrong key, wrong scope, right scope}', 
     const right = await send(route, bearer(route.rightScope));
     expect([401, 403]).not.toContain(right.status);
     expect(right.status).toBeLessThan(500);
+  });
+});
+
+describe('a present but malformed credential', () => {
+  const MALFORMED: [string, Record<string, string>][] = [
+    ['Basic auth', { Authorization: 'Basic dXNlcjpwYXNz' }],
+    ['another scheme', { Authorization: 'Token creator-key-0123456789' }],
+    ['two tokens', { Authorization: 'Bearer creator-key-0123456789 extra' }],
+    ['an empty Bearer', { Authorization: 'Bearer ' }],
+    ['a bare Bearer', { Authorization: 'Bearer' }],
+    ['an empty X-API-Key', { 'X-API-Key': '' }],
+  ];
+
+  it.each(MALFORMED)('%s → 401, never downgraded to anonymous (sessions and management)', async (_what, headers) => {
+    h = await startHarness({ CLIENTS_JSON: CLIENTS, ADMIN_API_KEYS: `ops:${ADMIN}` }); // anonymous sessions are on
+    const session = await request(h.app).post('/api/avatar/session').set(headers).send({ avatarId: 'music-superstar' });
+    expect([session.status, session.body.code]).toEqual([401, 'UNAUTHORIZED']);
+    expect(session.body.error).toMatch(/Authorization/);
+    const admin = await request(h.app).get('/api/presets').set(headers);
+    expect([admin.status, admin.body.code]).toEqual([401, 'UNAUTHORIZED']);
+    expect(h.emulator.ledger().sessions).toHaveLength(0);
+  });
+
+  it('no credential at all is still anonymous', async () => {
+    h = await startHarness();
+    expect((await request(h.app).post('/api/avatar/session').send({ avatarId: 'music-superstar' })).status).toBe(200);
   });
 });
 
@@ -217,6 +243,22 @@ describe('Idempotency-Key', () => {
     expect(first.status).toBe(502);
     expect([again.status, again.body.code, again.body.failureCode]).toEqual([502, 'SESSION_FAILED', 'INTERNAL.X']);
     expect(h.emulator.ledger().sessions).toHaveLength(1);
+  });
+
+  it('a client that hung up is not remembered: the retry with the same key starts afresh and gets its session', async () => {
+    h = await startHarness({}, { readiness: { kind: 'fixed', ms: 10_000 } });
+    const origin = await h.listen();
+    const first = http.request(`${origin}/api/avatar/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'k-drop' } });
+    first.on('error', () => undefined);
+    first.end(JSON.stringify({ avatarId: 'music-superstar' }));
+    await eventually(() => h.emulator.ledger().sessions.length === 1);
+    first.destroy(); // the network drops
+    await eventually(() => h.emulator.ledger().sessions[0]!.cancelledAt !== null);
+    h.emulator.updateSettings({ readiness: { kind: 'fixed', ms: 50 } });
+    let retry = await start('k-drop');
+    for (let i = 0; i < 100 && retry.body.code === 'IDEMPOTENCY_IN_PROGRESS'; i += 1) retry = await start('k-drop');
+    expect([retry.status, retry.body.code]).toEqual([200, undefined]);
+    expect(h.emulator.ledger().sessions).toHaveLength(2);
   });
 
   it('a malformed key → 400', async () => {

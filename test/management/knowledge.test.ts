@@ -105,14 +105,15 @@ describe('attach and detach', () => {
     const id = await avatar();
     const d = await doc(10);
     // Runway answers 200 without applying the change once (as if another writer overwrote it).
-    world.emulator.addFault({ operation: 'avatars.update', action: { type: 'status', status: 200, body: {} }, times: 1 });
+    const unchanged = (documentIds: string[]) => ({ id, name: 'unchanged', status: 'READY', documentIds });
+    world.emulator.addFault({ operation: 'avatars.update', action: { type: 'status', status: 200, body: unchanged([]) }, times: 1 });
     const before = upstreamCalls(world.emulator, 'avatars.update');
     const ok = await attach(id, [d.id]).expect(200);
     expect(ok.body.documentIds).toEqual([d.id]);
     expect(upstreamCalls(world.emulator, 'avatars.update')).toBe(before + 2);
 
     const other = await doc(10);
-    world.emulator.addFault({ operation: 'avatars.update', action: { type: 'status', status: 200, body: {} } });
+    world.emulator.addFault({ operation: 'avatars.update', action: { type: 'status', status: 200, body: unchanged([d.id]) } });
     const conflict = await attach(id, [other.id]).expect(409);
     expect(conflict.body).toMatchObject({ code: 'CONFLICT', avatarId: id });
   });

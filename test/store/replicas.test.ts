@@ -3,6 +3,7 @@ import request from 'supertest';
 import { eventually, startHarness, type Harness } from '../support/harness';
 import { describeWithRedis, redisStores, startRedis, type RedisServer } from '../support/redis';
 import type { EmulatorSettings } from '../../src/emulator';
+import { fingerprint } from '../../src/sessions/idempotency';
 
 // Two broker instances (two createBroker apps, each with its own Redis connection and stores)
 // behind an imaginary load balancer, sharing one Redis and one Runway emulator: they must act as one.
@@ -108,6 +109,24 @@ describeWithRedis('two broker instances sharing one Redis', () => {
     const winner = first.status === 200 ? first : second;
     const later = await start(first.status === 200 ? b : a);
     expect([later.status, later.body.code, later.body.sessionId]).toEqual([409, 'CREDENTIALS_ALREADY_DELIVERED', winner.body.sessionId]);
+    expect(a.emulator.ledger().sessions).toHaveLength(1);
+  });
+
+  it('a replica that died holding an Idempotency-Key claim wedges the key for one lease only: then the retry runs', async () => {
+    const [a, b] = await twoReplicas({ CLIENTS_JSON: CLIENTS, IDEMPOTENCY_LEASE_MS: '1000' });
+    const body = { avatarId: 'music-superstar' };
+    // Replica a claims the key as its handler would, then "crashes": nobody renews or finishes the claim.
+    const claim = await a.broker.stores.idempotency.claim(`key:app\u0000key-crash`, fingerprint({ body, shape: 'credentials' }), 1000);
+    expect(claim.claimed).toBe(true);
+    const retry = () => request(b.app).post('/api/avatar/session').set(bearer('app-key-0123456789abcdef')).set('Idempotency-Key', 'key-crash').send(body);
+    const early = await retry();
+    expect([early.status, early.body.code]).toEqual([409, 'IDEMPOTENCY_IN_PROGRESS']);
+    let later = early;
+    for (const end = Date.now() + 10_000; later.body.code === 'IDEMPOTENCY_IN_PROGRESS' && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      later = await retry();
+    }
+    expect(later.status).toBe(200);
     expect(a.emulator.ledger().sessions).toHaveLength(1);
   });
 

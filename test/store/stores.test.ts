@@ -44,6 +44,13 @@ const backends: Backend[] = [
   },
 ];
 
+/** Waits for a condition (a lease lapsing), however busy the machine. */
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !(await condition()); await sleep(20)) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+  }
+}
+
 async function waitHealthy(stores: Stores): Promise<void> {
   for (let i = 0; i < 200 && !(await stores.healthy()); i += 1) await sleep(10);
 }
@@ -140,15 +147,17 @@ describe.each(backends)('$name stores', (backend) => {
   describe('idempotency', () => {
     it('claims once, returns the record to later claims, replaces it on finish and forgets it', async () => {
       const [a, b] = await backend.replicas();
-      expect(await a.idempotency.claim('k1', 'fp', 60_000)).toEqual({ claimed: true });
-      expect(await b.idempotency.claim('k1', 'fp', 60_000)).toEqual({ claimed: false, record: { state: 'in_progress', fingerprint: 'fp' } });
-      await a.idempotency.finish('k1', { state: 'delivered', fingerprint: 'fp', sessionId: 's-1' }, 60_000);
+      const claim = await a.idempotency.claim('k1', 'fp', 60_000);
+      expect(claim).toEqual({ claimed: true, owner: expect.any(String) });
+      const owner = (claim as { owner: string }).owner;
+      expect(await b.idempotency.claim('k1', 'fp', 60_000)).toEqual({ claimed: false, record: { state: 'in_progress', fingerprint: 'fp', owner } });
+      await a.idempotency.finish('k1', { state: 'delivered', fingerprint: 'fp', sessionId: 's-1' }, 60_000, owner);
       expect(await b.idempotency.claim('k1', 'other', 60_000)).toEqual({ claimed: false, record: { state: 'delivered', fingerprint: 'fp', sessionId: 's-1' } });
       const failed = { state: 'failed' as const, fingerprint: 'fp', status: 502, body: { code: 'SESSION_FAILED', error: 'x' }, retryAfter: 3 };
       await b.idempotency.finish('k1', failed, 60_000);
       expect(await a.idempotency.claim('k1', 'fp', 60_000)).toEqual({ claimed: false, record: failed });
       await a.idempotency.forget('k1');
-      expect(await b.idempotency.claim('k1', 'fp', 60_000)).toEqual({ claimed: true });
+      expect((await b.idempotency.claim('k1', 'fp', 60_000)).claimed).toBe(true);
     });
 
     it('exactly one of 20 concurrent claims of a key wins, across replicas', async () => {
@@ -157,12 +166,43 @@ describe.each(backends)('$name stores', (backend) => {
       expect(results.filter((r) => r.claimed)).toHaveLength(1);
     });
 
-    it('forgets a key after its ttl', async () => {
+    it('forgets a finished key after its ttl', async () => {
       const [a] = await backend.replicas();
-      expect((await a.idempotency.claim('short', 'fp', 100)).claimed).toBe(true);
+      const claim = await a.idempotency.claim('short', 'fp', 60_000);
+      await a.idempotency.finish('short', { state: 'delivered', fingerprint: 'fp', sessionId: 's' }, 100, (claim as { owner: string }).owner);
       expect((await a.idempotency.claim('short', 'fp', 100)).claimed).toBe(false);
       await sleep(200);
       expect((await a.idempotency.claim('short', 'fp', 100)).claimed).toBe(true);
+    });
+
+    it('a claim never finished (its replica crashed) frees the key after its lease, not the ttl', async () => {
+      const [a, b] = await backend.replicas();
+      expect((await a.idempotency.claim('wedged', 'fp', 1000)).claimed).toBe(true); // ...and replica a dies here
+      expect((await b.idempotency.claim('wedged', 'fp', 1000)).claimed).toBe(false);
+      await until(async () => (await b.idempotency.claim('wedged', 'fp', 60_000)).claimed);
+    });
+
+    it('the owner renews its claim; a renewal, finish or forget by a lapsed owner changes nothing', async () => {
+      const [a, b] = await backend.replicas();
+      const first = (await a.idempotency.claim('lease', 'fp', 500)) as { owner: string };
+      expect(await a.idempotency.renew('lease', first.owner, 60_000)).toBe(true);
+      await sleep(600); // longer than the first lease: only the renewal keeps it
+      expect(await b.idempotency.claim('lease', 'fp', 60_000)).toEqual({ claimed: false, record: { state: 'in_progress', fingerprint: 'fp', owner: first.owner } });
+      expect(await b.idempotency.renew('lease', 'someone-else', 60_000)).toBe(false);
+
+      // The first owner's claim lapses and a second execution takes the key.
+      await b.idempotency.forget('lease');
+      const second = (await b.idempotency.claim('lease', 'fp', 60_000)) as { owner: string };
+      expect(second.owner).not.toBe(first.owner);
+      expect(await a.idempotency.renew('lease', first.owner, 60_000)).toBe(false);
+      await a.idempotency.finish('lease', { state: 'delivered', fingerprint: 'fp', sessionId: 'late' }, 60_000, first.owner);
+      await a.idempotency.forget('lease', first.owner);
+      expect(await a.idempotency.claim('lease', 'fp', 60_000)).toEqual({ claimed: false, record: { state: 'in_progress', fingerprint: 'fp', owner: second.owner } });
+
+      // A finish by an owner whose claim lapsed with nothing in its place is still recorded.
+      await b.idempotency.forget('lease');
+      await a.idempotency.finish('lease', { state: 'delivered', fingerprint: 'fp', sessionId: 's-2' }, 60_000, first.owner);
+      expect(await b.idempotency.claim('lease', 'fp', 60_000)).toEqual({ claimed: false, record: { state: 'delivered', fingerprint: 'fp', sessionId: 's-2' } });
     });
 
     it('keeps keys with odd bytes apart', async () => {

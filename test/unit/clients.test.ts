@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { anonymousPolicy, ClientsError, loadApiKeyClients } from '../../src/access/clients';
 import { findByKey } from '../../src/access/keys';
 import { loadConfig } from '../../src/config';
+import { planSession } from '../../src/sessions/plan';
 
 const config = (env: Record<string, string> = {}) => loadConfig({ NODE_ENV: 'test', ...env });
 
@@ -26,6 +27,15 @@ describe('API-key clients', () => {
     const [admin] = loadApiKeyClients(config({ ADMIN_API_KEYS: 'ops:secret-admin-key' }));
     expect(admin).toMatchObject({ name: 'ops', policy: { scopes: ['sessions:create', 'sessions:read', 'admin'], avatars: null } });
     expect(admin!.policy.overrides).toEqual(['personality', 'startScript', 'maxDuration', 'tools']);
+  });
+
+  it('bounds a client\'s own maxDuration by SESSION_MAX_DURATION_CAP_S (the global cap bounds everything)', () => {
+    const json = JSON.stringify([{ name: 'long', key: 'long-sessions-key-0123', overrides: ['maxDuration'], maxDuration: 1800 }]);
+    const [client] = loadApiKeyClients(config({ CLIENTS_JSON: json, SESSION_MAX_DURATION_CAP_S: '120', SESSION_DEFAULT_MAX_DURATION_S: '60' }));
+    expect(client!.policy.maxDuration).toBe(120);
+    const identity = { id: 'key:long', kind: 'api-key' as const, scopes: client!.policy.scopes, policy: { ...client!.policy, maxDuration: 1800 } };
+    const cfg = config({ SESSION_MAX_DURATION_CAP_S: '120', SESSION_DEFAULT_MAX_DURATION_S: '60' });
+    expect(planSession({ avatarId: 'music-superstar', maxDuration: 1800 }, 'credentials', identity, cfg).maxDuration).toBe(120);
   });
 
   it.each([

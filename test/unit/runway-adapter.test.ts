@@ -207,7 +207,7 @@ describe('consume (not in the SDK)', () => {
 
   it('rejects malformed credentials instead of passing them to the browser', async () => {
     nock(BASE).post(`/v1/realtime_sessions/${ID}/consume`).reply(200, { url: 'wss://lk.example', roomName: 'r' });
-    expect((await failure(setup().api.consume(ID, 'sk'))).code).toBe('UPSTREAM_ERROR');
+    expect((await failure(setup().api.consume(ID, 'sk'))).code).toBe('UPSTREAM_INVALID_RESPONSE');
   });
 
   it('maps a connection failure to UPSTREAM_UNAVAILABLE', async () => {
