@@ -36,6 +36,9 @@ import { SessionEvents } from './sessions/events';
 import { SessionFollower } from './sessions/follower';
 import { Journal } from './sessions/journal';
 import { Reaper } from './sessions/reaper';
+import { WarmPool } from './sessions/pool';
+import { poolSettings } from './sessions/pool-config';
+import { poolRouter } from './sessions/pool-router';
 import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
@@ -73,6 +76,8 @@ export interface Broker {
   usage: Usage;
   /** Signed lifecycle webhooks (issue 13). */
   webhooks: Webhooks;
+  /** READY sessions held for instant start (WARM_POOL); empty unless configured. */
+  pool: WarmPool;
   /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
   sizeCapacity(): Promise<number>;
   /** Sweeps the crash-safety journal for sessions dead replicas left behind. */
@@ -126,6 +131,18 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS, events });
   metrics.trackActive(() => admission.count().catch(() => 0));
   const journal = new Journal(stores.journal, { replicaId: replicaId(config.REPLICA_ID), incarnation: randomUUID() }, sessionLogger);
+  const pool = new WarmPool({
+    sessions,
+    admission,
+    logger: sessionLogger.child({ component: 'pool' }),
+    settings: poolSettings(config),
+    readyTimeoutMs: config.SESSION_READY_TIMEOUT_MS,
+    expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
+    observer: metrics.pool,
+    journal,
+  });
+  admission.yieldSlot = () => pool.yieldSlot();
+  metrics.trackPool(() => pool.state());
   const orchestrator = new SessionOrchestrator({
     sessions,
     registry,
@@ -138,8 +155,10 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     observer: metrics.observer,
     events,
     journal,
+    pool,
   });
   follower.start();
+  pool.start();
   const reaper = new Reaper({
     store: stores.journal,
     journal,
@@ -167,7 +186,18 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   usage.onBudgetExceeded((event) => void webhooks.webhooks.onBudgetExceeded(event));
 
   const recentErrors = new RecentErrors();
-  const consoleView = new ConsoleView({ config, events, admission, metrics: metrics.registry, clients: apiKeyClients, errors: recentErrors });
+  const consoleView = new ConsoleView({
+    config,
+    events,
+    admission,
+    metrics: metrics.registry,
+    clients: apiKeyClients,
+    errors: recentErrors,
+    // Only when a pool is configured, so the console says nothing of a pool that does not exist.
+    ...(config.WARM_POOL.length > 0
+      ? { pool: async () => pool.state().avatars.map((a) => ({ avatarId: a.avatarId, ready: a.idle, warming: a.provisioning, target: a.target })) }
+      : {}),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -200,7 +230,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const limited = (name: 'sessions' | 'reads' | 'admin', perMinute: (req: express.Request) => number) => limiter(name, perMinute, stores, metrics.rateLimited, logger);
   app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
-  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/console'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
+  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/console', '/api/pool'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
   app.use('/api/usage', limited('reads', () => config.READ_RATE_PER_MIN));
   app.use('/api/webhooks', limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
@@ -210,6 +240,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/avatars', avatarsRouter({ config, avatars, uploads: new UploadsApi(upstream), knowledge }));
   app.use('/api/documents', documentsRouter({ config, documents, knowledge }));
   app.use('/api/presets', presetsRouter());
+  app.use('/api/pool', poolRouter({ pool }));
   app.use('/api/conversations', conversationsRouter({ conversations }));
   app.use('/api/usage', usage.router);
   app.use('/api/webhooks', webhooks.router);
@@ -231,6 +262,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     events,
     usage,
     webhooks: webhooks.webhooks,
+    pool,
     async sizeCapacity() {
       if (config.GLOBAL_MAX_SESSIONS > 0) return admission.globalLimit;
       try {

@@ -15,6 +15,18 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 );
 
+/** `avatarId:size|auto` entries; ids are preset ids (lowercase words) or custom avatar UUIDs. */
+const POOL_ENTRY = /^([a-z][a-z-]*|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,4}|auto)$/i;
+const warmPool = list.pipe(
+  z
+    .array(z.string().regex(POOL_ENTRY, 'expected avatarId:size or avatarId:auto, e.g. music-superstar:2,cat-character:auto'))
+    .transform((entries) => entries.map((entry) => {
+      const [, avatarId, size] = POOL_ENTRY.exec(entry)!;
+      return { avatarId: avatarId!.toLowerCase(), size: size === 'auto' ? ('auto' as const) : Number(size) };
+    }))
+    .refine((entries) => new Set(entries.map((e) => e.avatarId)).size === entries.length, 'an avatar is listed twice'),
+);
+
 interface Setting {
   schema: z.ZodType;
   default?: string;
@@ -98,6 +110,11 @@ export const SETTINGS = {
   WEBHOOK_RETRY_MAX_MS: { schema: int(1, 86_400_000), default: '3600000', doc: 'longest delay between two attempts of one webhook' },
   WEBHOOK_RETRY_WINDOW_S: { schema: int(1, 30 * 86400), default: '90000', doc: 'a webhook is retried for at least this long before it becomes a dead letter' },
   WEBHOOK_CONCURRENCY: { schema: int(1, 1000), default: '8', doc: 'webhook deliveries in flight at once per broker process' },
+  WARM_POOL: { schema: warmPool, default: '', doc: 'keep READY sessions ready for instant start, per avatar: comma list of avatarId:size or avatarId:auto (e.g. music-superstar:2,cat-character:auto); empty = off. See README "Instant start (warm pool)"' },
+  WARM_POOL_MAX: { schema: int(0, 10_000), default: '10', doc: 'most pooled sessions held at once by this replica, across avatars (each holds a Runway concurrency slot)' },
+  WARM_POOL_MAX_IDLE_S: { schema: int(1, 86_400), default: '300', doc: 'a pooled READY session nobody took within this many seconds is cancelled and replaced' },
+  WARM_POOL_RETIRE_MARGIN_S: { schema: int(0, 3600), default: '15', doc: 'retire a pooled session this long before its key expires (expiresAt), so no client gets a key about to lapse' },
+  WARM_POOL_TARGET_HIT_RATE: { schema: z.coerce.number().min(0.5).max(0.999), default: '0.95', doc: 'for auto-sized pools: the share of requests that should find a READY session (sets the Poisson margin)' },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;

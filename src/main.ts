@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   );
 
   const stores = createStores(config, logger); // Redis when REDIS_URL is set, else memory
-  const broker = createBroker({ config, logger, upstream, stores });
+  const broker = failBootOn(() => createBroker({ config, logger, upstream, stores })); // WARM_POOL ids are checked here
   logger.info({ globalMaxSessions: await broker.sizeCapacity() }, 'global session cap set');
   const server = await listen(broker.app, config.PORT, config.HOST, config);
   const metricsServer = config.METRICS_PORT ? await listen(metricsApp(broker), config.METRICS_PORT, config.HOST, config) : undefined;

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SessionObserver } from '../sessions/orchestrator';
+import type { PoolObserver, PoolState } from '../sessions/pool';
 
 // Prometheus metrics. Labels are bounded by construction: route templates, status codes, operation
 // names and outcome enums — never a session, client or avatar id.
@@ -15,6 +16,10 @@ export interface Metrics {
   rejected(code: string): void;
   /** Reads the number of sessions holding a concurrency slot (starting or running). */
   trackActive(read: () => number | Promise<number>): void;
+  /** Warm pool counters; labels are configured avatar ids, or "other". */
+  pool: PoolObserver;
+  /** Reads the warm pool's size per avatar, for the broker_pool_* gauges. */
+  trackPool(read: () => PoolState): void;
 }
 
 export function createMetrics(): Metrics {
@@ -95,6 +100,48 @@ export function createMetrics(): Metrics {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  // Warm pool (src/sessions/pool.ts). Avatar labels are bounded: ids configured in WARM_POOL, else "other".
+  const poolCredentials = new Histogram({
+    name: 'broker_pool_time_to_credentials_seconds',
+    help: 'From request to credentials delivered, by source: pooled (a READY session from the warm pool) or cold',
+    labelNames: ['source'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
+    registers: [registry],
+  });
+  const poolHits = new Counter({ name: 'broker_pool_hits_total', help: 'Requests given a READY pooled session', labelNames: ['avatar'] as const, registers: [registry] });
+  const poolMisses = new Counter({
+    name: 'broker_pool_misses_total',
+    help: 'Poolable requests for a pooled avatar that found no READY session (they went cold)',
+    labelNames: ['avatar'] as const,
+    registers: [registry],
+  });
+  const poolRetired = new Counter({
+    name: 'broker_pool_retired_total',
+    help: 'Pooled sessions cancelled unused, by reason (expired, failed, evicted, idle, shutdown, reconfigured)',
+    labelNames: ['avatar', 'reason'] as const,
+    registers: [registry],
+  });
+  const poolIdleSeconds = new Counter({
+    name: 'broker_pool_idle_seconds_total',
+    help: 'Seconds pooled sessions spent READY and unconsumed (what the pool costs in held slots)',
+    labelNames: ['avatar'] as const,
+    registers: [registry],
+  });
+  let readPool: (() => PoolState) | undefined;
+  const poolGauge = (name: string, help: string, pick: (a: PoolState['avatars'][number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['avatar'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const avatar of readPool?.().avatars ?? []) this.inc({ avatar: avatar.metricsLabel }, pick(avatar));
+      },
+    });
+  poolGauge('broker_pool_size', 'Sessions the warm pool holds now (idle or provisioning), per avatar', (a) => a.idle + a.provisioning);
+  poolGauge('broker_pool_idle', 'READY pooled sessions waiting for a request, per avatar', (a) => a.idle);
+  poolGauge('broker_pool_target', 'Sessions the warm pool aims to hold (auto: from arrivals and provisioning time), per avatar', (a) => a.target);
 
   // Refusals before any upstream call: counted the same whether validation or admission refused.
   const rejected = (code: string) => {
@@ -108,10 +155,11 @@ export function createMetrics(): Metrics {
       inflight: (delta) => inflight.inc(delta),
       rejected,
       polled: () => polls.inc(),
-      finished: (outcome, { readyMs, credentialsMs }) => {
+      finished: (outcome, { readyMs, credentialsMs, source }) => {
         sessions.inc({ outcome });
         if (readyMs !== undefined) timeToReady.observe(readyMs / 1000);
         if (credentialsMs !== undefined) timeToCredentials.observe(credentialsMs / 1000);
+        if (credentialsMs !== undefined && source) poolCredentials.observe({ source }, credentialsMs / 1000);
       },
       cancelled: (reason, result) => cancellations.inc({ reason, result }),
     },
@@ -132,6 +180,15 @@ export function createMetrics(): Metrics {
     rejected,
     trackActive: (read) => {
       readActive = read;
+    },
+    pool: {
+      hit: (avatar) => poolHits.inc({ avatar }),
+      miss: (avatar) => poolMisses.inc({ avatar }),
+      retired: (avatar, reason) => poolRetired.inc({ avatar, reason }),
+      idleSeconds: (avatar, seconds) => poolIdleSeconds.inc({ avatar }, seconds),
+    },
+    trackPool: (read) => {
+      readPool = read;
     },
   };
 }

@@ -7,6 +7,7 @@ import { registerConversationRoutes } from '../conversations/openapi';
 import { registerDocumentRoutes } from '../documents/openapi';
 import { registerPresetRoutes } from '../presets/openapi';
 import { registerSessionRoutes } from '../sessions/openapi';
+import { registerPoolRoutes } from '../sessions/pool-openapi';
 import { registerOpsRoutes } from './openapi-ops';
 import { registerUsageRoutes } from '../usage/openapi';
 import { registerWebhookRoutes } from '../webhooks/openapi';
@@ -16,7 +17,7 @@ import { registerWebhookRoutes } from '../webhooks/openapi';
 
 type Registrar = (registry: OpenAPIRegistry) => void;
 
-const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerConsoleRoutes, registerUsageRoutes, registerWebhookRoutes, registerOpsRoutes];
+const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerConsoleRoutes, registerPoolRoutes, registerUsageRoutes, registerWebhookRoutes, registerOpsRoutes];
 
 /**
  * `operationId` for operations whose feature set none: method + path, `/api` dropped, `{param}` as

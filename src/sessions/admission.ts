@@ -35,13 +35,19 @@ export class Admission {
     private readonly gate?: AdmissionGate,
   ) {}
 
-  async admit(clientId: string, clientLimit: number, request?: AdmissionRequest): Promise<string> {
+  /** Frees one slot held for later use (the warm pool's idle sessions) when the global cap is full; false = none. */
+  yieldSlot?: () => Promise<boolean>;
+
+  /** `request` goes to the gate (budgets); `mayEvict: false` for the pool's own slots (never evict to fill the pool). */
+  async admit(clientId: string, clientLimit: number, request?: AdmissionRequest, options: { mayEvict?: boolean } = {}): Promise<string> {
     const id = randomUUID();
-    const result = await this.store
-      .acquire({ id, clientId, clientLimit, globalLimit: this.globalLimit, ttlMs: this.inflightMs + MARGIN_MS })
-      .catch((err: unknown) => {
+    const acquire = () =>
+      this.store.acquire({ id, clientId, clientLimit, globalLimit: this.globalLimit, ttlMs: this.inflightMs + MARGIN_MS }).catch((err: unknown) => {
         throw new AppError('STORE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err });
       });
+    let result = await acquire();
+    // Slots held ahead of demand must never turn away a request an unpooled broker would serve.
+    if (result === 'global_full' && options.mayEvict !== false && this.yieldSlot && (await this.yieldSlot())) result = await acquire();
     if (result === 'client_full') {
       throw new AppError('CONCURRENCY_LIMIT', `This client already has ${clientLimit} session(s) starting or running; end one or retry later.`, {
         retryAfter: 5,

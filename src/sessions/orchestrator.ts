@@ -9,6 +9,7 @@ import { classify, type AbortReason, type CancelReason, type Outcome } from './f
 import type { SessionFollower } from './follower';
 import type { Journal } from './journal';
 import type { SessionPlan } from './plan';
+import type { WarmPool } from './pool';
 import { PollSchedule, type PollTuning } from './poll-schedule';
 import { ReadinessModel } from './readiness-model';
 
@@ -23,7 +24,7 @@ export interface SessionObserver {
   inflight?(delta: 1 | -1): void;
   rejected?(code: string): void;
   polled?(): void;
-  finished?(outcome: Outcome, timings: { readyMs?: number; credentialsMs?: number }): void;
+  finished?(outcome: Outcome, timings: { readyMs?: number; credentialsMs?: number; source?: 'pooled' | 'cold' }): void;
   cancelled?(reason: CancelReason, result: 'cancelled' | 'already-ended' | 'failed'): void;
 }
 
@@ -45,6 +46,8 @@ export interface OrchestratorOptions {
   events?: SessionEvents;
   /** Crash safety: every upstream id is journaled until it reached a client or was cancelled. */
   journal?: Journal;
+  /** READY sessions held ahead of demand (pool.ts); none = every request goes cold. */
+  pool?: WarmPool;
 }
 
 const DEFAULT_CREATE_TIMEOUT_MS = 30_000;
@@ -63,6 +66,8 @@ class Attempt {
   record?: SessionRecord;
   /** Epoch ms by which a delivered session's slot is freed whatever Runway says. */
   releaseBy = 0;
+  /** The session came from the warm pool. */
+  pooled = false;
 
   constructor(
     readonly plan: SessionPlan,
@@ -132,11 +137,15 @@ export class SessionOrchestrator {
 
   private async run(attempt: Attempt): Promise<Delivery> {
     try {
-      const sessionId = await this.create(attempt);
-      const ready = await this.waitUntilReady(attempt, sessionId);
-      const delivery = await this.deliver(attempt, ready);
+      let delivery = await this.fromPool(attempt);
+      if (!delivery) {
+        const sessionId = await this.create(attempt);
+        const ready = await this.waitUntilReady(attempt, sessionId);
+        delivery = await this.deliver(attempt, ready);
+      }
       await this.followUntilEnded(attempt, delivery);
-      this.options.observer?.finished?.('delivered', { readyMs: attempt.readyMs, credentialsMs: attempt.elapsedMs() });
+      const source = attempt.pooled ? 'pooled' : 'cold';
+      this.options.observer?.finished?.('delivered', { readyMs: attempt.readyMs, credentialsMs: attempt.elapsedMs(), source });
       return delivery;
     } catch (err) {
       throw await this.fail(attempt, err);
@@ -152,6 +161,42 @@ export class SessionOrchestrator {
       if (err instanceof AppError) this.options.observer?.rejected?.(err.code);
       throw err;
     }
+  }
+
+  /**
+   * 1a. For the default plan, a READY session from the warm pool: consumed (or its key handed over)
+   * exactly like a cold one. If the hand-over fails, that session is cancelled and the request tries
+   * the next pooled one, then the cold path, within its own deadline. Its journal entry passes to the
+   * client (its lease now covers it), and its created/ready events are emitted here with the client
+   * as owner: before this, the session belonged to no one.
+   */
+  private async fromPool(attempt: Attempt): Promise<Delivery | undefined> {
+    const { pool, registry, logger, journal } = this.options;
+    const { plan } = attempt;
+    for (let first = true; pool; first = false) {
+      const ticket = pool.take(plan, first);
+      if (!ticket) return undefined;
+      attempt.sessionId = ticket.id;
+      await journal?.opened(ticket.id, plan.owner, attempt.leaseId);
+      attempt.record = { id: ticket.id, owner: plan.owner, avatar: plan.avatar, shape: plan.shape, status: 'starting', maxDuration: plan.maxDuration, requestedAt: attempt.requestedAt, createdAt: ticket.createdAt, readyAt: ticket.readyAt, leaseId: attempt.leaseId, pooled: true };
+      await registry.put(attempt.record);
+      this.events.emit('created', attempt.record);
+      this.events.emit('ready', attempt.record);
+      try {
+        if (plan.shape === 'sessionKey') await pool.confirm(ticket, attempt.signal);
+        attempt.readyMs = attempt.elapsedMs();
+        attempt.pooled = true;
+        return await this.deliver(attempt, ticket.ready);
+      } catch (err) {
+        if (attempt.signal.aborted || attempt.delivered) throw err;
+        logger.warn({ sessionId: ticket.id, err: describe(err) }, 'pooled session could not be handed over; trying the next');
+        pool.handoverFailed(ticket);
+        this.cancelInBackground(ticket.id, 'consume_failed');
+        await this.note(attempt, { status: 'cancelled', endedAt: new Date().toISOString(), endReason: 'consume_failed' }, 'cancelled', 'consume_failed').catch(() => undefined);
+        Object.assign(attempt, { sessionId: undefined, record: undefined, readyMs: undefined, pooled: false });
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -181,6 +226,7 @@ export class SessionOrchestrator {
       requestedAt: attempt.requestedAt,
       createdAt: new Date().toISOString(),
       leaseId: attempt.leaseId,
+      ...(this.options.pool ? { pooled: false } : {}),
     };
     await this.options.registry.put(attempt.record);
     this.events.emit('created', attempt.record);
@@ -381,11 +427,12 @@ export class SessionOrchestrator {
    */
   async drain(graceMs: number): Promise<void> {
     this.refuseNew();
+    const poolDrained = this.options.pool?.drain(); // idle pooled sessions serve nobody: cancel them now
     const settled = () => Promise.allSettled([...this.attempts.values()]);
     await Promise.race([settled(), sleep(graceMs)]);
     for (const attempt of this.attempts.keys()) attempt.abort('shutdown');
     await settled();
-    await Promise.allSettled([...this.cancels]);
+    await Promise.allSettled([...this.cancels, poolDrained]);
   }
 
   /** The longest drain(graceMs) can take: grace, then a create still in flight, then its cancel. */

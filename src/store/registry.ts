@@ -39,6 +39,8 @@ export interface SessionRecord {
   endReason?: string;
   /** The concurrency lease this session holds until it ends. */
   leaseId?: string;
+  /** Came READY from the warm pool (src/sessions/pool.ts) rather than created for this request. */
+  pooled?: boolean;
 }
 
 export interface SessionRegistry {

@@ -65,5 +65,12 @@ export function controlRoutes(core: EmulatorCore): Router {
     core.sessions.end(s, parseInput(endBody, req.body ?? {}, 'body'));
     res.json(core.sessions.view(s));
   });
+  // Let a READY session's key lifetime pass now (expiredSessionStatus decides what it becomes).
+  r.post(`${p}/sessions/:id/expire`, (req, res) => {
+    const s = core.sessions.get(pathId(core, req, 'Realtime session'));
+    if (!s) throw httpError(404, 'Realtime session not found');
+    core.sessions.expireNow(s);
+    res.json(core.sessions.view(s));
+  });
   return r;
 }

@@ -210,6 +210,13 @@ export class SessionStore {
     }
   }
 
+  /** Control API: the key's lifetime passes now (what a long wait would do), with the configured outcome. */
+  expireNow(s: SessionRecord): void {
+    if (s.status !== 'READY') throw httpError(409, `Only a READY session can expire; this one is ${s.status.toLowerCase()}`);
+    s.expiresAt = Date.now();
+    this.expireIfDue(s, true);
+  }
+
   poll(s: SessionRecord): void {
     s.polls++;
     if (s.status === 'NOT_READY') s.pollsBeforeReady++;
