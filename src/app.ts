@@ -40,6 +40,10 @@ import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
 import { sessionsRouter } from './sessions/router';
+import { loadTemplatesFile, TemplateCatalog } from './templates/catalog';
+import { createContextVerifier } from './templates/context';
+import { templatesRouter } from './templates/router';
+import { templatePlanner } from './templates/start';
 
 export interface BrokerOptions {
   config: Config;
@@ -148,6 +152,8 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const documents = new DocumentsApi(upstream);
   const conversations = new ConversationsApi(upstream);
   const knowledge = new Knowledge({ avatars, documents, tokenBudget: config.KNOWLEDGE_TOKEN_BUDGET });
+  // Session templates (issue 16): TEMPLATES_FILE is validated here, at boot.
+  const templates = new TemplateCatalog(stores.templates, loadTemplatesFile(config.TEMPLATES_FILE));
 
   const app = express();
   app.disable('x-powered-by');
@@ -178,7 +184,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const limited = (name: 'sessions' | 'reads' | 'admin', perMinute: (req: express.Request) => number) => limiter(name, perMinute, stores, metrics.rateLimited);
   app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
-  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
+  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/templates'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
   // admin check and body limits apply there only.
@@ -187,8 +193,10 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/documents', documentsRouter({ config, documents, knowledge }));
   app.use('/api/presets', presetsRouter());
   app.use('/api/conversations', conversationsRouter({ conversations }));
+  app.use('/api/templates', templatesRouter({ config, catalog: templates }));
   app.use(sessionConversationRouter({ registry, conversations }));
-  app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected }));
+  const planTemplate = templatePlanner({ config, catalog: templates, tokens: stores.templates, verifyContext: createContextVerifier(config) });
+  app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected, templates: planTemplate }));
   app.use(notFound);
   app.use(errorHandler(logger));
 

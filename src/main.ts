@@ -8,10 +8,12 @@ import { startEmulator, type EmulatorHandle } from './emulator';
 import { createLogger, type Logger } from './logger';
 import { metricsRouter } from './ops/health';
 import { createStores } from './store';
+import { loadTemplatesFile, TemplatesFileError } from './templates/catalog';
 
 async function main(): Promise<void> {
   const config = loadOrExit();
   failBootOn(() => loadApiKeyClients(config)); // a broken clients file is a config error, found before anything starts
+  failBootOn(() => loadTemplatesFile(config.TEMPLATES_FILE)); // so is a broken templates file
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
   logger.info({ config: describeConfig(config) }, 'starting characters-broker');
 
@@ -44,7 +46,7 @@ function failBootOn<T>(load: () => T): T {
   try {
     return load();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof ClientsError) {
+    if (err instanceof ConfigError || err instanceof ClientsError || err instanceof TemplatesFileError) {
       process.stderr.write(`characters-broker: ${err.message}\n`);
       process.exit(78); // EX_CONFIG
     }

@@ -5,6 +5,7 @@ import { registerConversationRoutes } from '../conversations/openapi';
 import { registerDocumentRoutes } from '../documents/openapi';
 import { registerPresetRoutes } from '../presets/openapi';
 import { registerSessionRoutes } from '../sessions/openapi';
+import { registerTemplateRoutes } from '../templates/openapi';
 import { registerOpsRoutes } from './openapi-ops';
 
 // Each feature registers its own routes from the same zod schemas that validate its requests; this
@@ -12,7 +13,7 @@ import { registerOpsRoutes } from './openapi-ops';
 
 type Registrar = (registry: OpenAPIRegistry) => void;
 
-const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerOpsRoutes];
+const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerTemplateRoutes, registerOpsRoutes];
 
 /**
  * `operationId` for operations whose feature set none: method + path, `/api` dropped, `{param}` as
@@ -97,6 +98,7 @@ export function buildOpenApiDocument(features: Registrar[] = FEATURES) {
       { name: 'Documents', description: 'Knowledge documents and attaching them to avatars within the token budget (admin key).' },
       { name: 'Presets', description: 'Preset avatars and voices (admin key).' },
       { name: 'Conversations', description: 'Conversation records, transcripts and recordings (admin key, or your own session).' },
+      { name: 'Templates', description: 'Session templates: personal sessions filled from a signed context token (admin key).' },
       { name: 'Operations', description: 'Health probes for orchestrators and load balancers (no credentials).' },
     ],
     security: callerSecurity,

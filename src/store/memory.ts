@@ -1,5 +1,6 @@
 import { MemoryJournal } from './journal-memory';
 import { MemorySessionRegistry } from './registry';
+import { MemoryTemplateStore } from './templates';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
 // One process's state. Node runs our code on one thread, so check-then-act here is atomic.
@@ -96,6 +97,7 @@ export function memoryStores(recordRetainMs: number): Stores {
     idempotency: new MemoryIdempotency(),
     follow: new MemoryFollowQueue(),
     journal: new MemoryJournal(),
+    templates: new MemoryTemplateStore(),
     rateLimit: () => undefined,
     healthy: async () => true,
     close: async () => undefined,

@@ -6,6 +6,7 @@ import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { FINISHED_STATUSES, type SessionRecord, type SessionRegistry } from './registry';
 import { JOURNAL_MARK, JOURNAL_TAKE, RedisJournal } from './journal-redis';
+import { RedisTemplateStore, TEMPLATE_REPLACE } from './templates-redis';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
 // Shared state for several replicas in one Redis (or Valkey). Every check-then-act runs as one Lua
@@ -448,6 +449,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     idempotency: new RedisIdempotency(conn, prefix),
     follow: new RedisFollowQueue(conn, prefix),
     journal: new RedisJournal(conn, prefix, { mark: lua(JOURNAL_MARK), take: lua(JOURNAL_TAKE) }),
+    templates: new RedisTemplateStore(conn, prefix, { replace: lua(TEMPLATE_REPLACE) }),
     rateLimit: (limiterPrefix) => new RedisRateLimit(conn, `${prefix}${limiterPrefix}`),
     healthy: () => conn.healthy(),
     close: () => conn.close(),

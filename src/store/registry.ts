@@ -39,6 +39,8 @@ export interface SessionRecord {
   endReason?: string;
   /** The concurrency lease this session holds until it ends. */
   leaseId?: string;
+  /** The session template that started it (its id; never the rendered text). */
+  template?: string;
 }
 
 export interface SessionRegistry {
