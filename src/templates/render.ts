@@ -21,7 +21,7 @@ export interface ResolveOptions {
 /** Checks the caller's values against the template's declarations; 400 naming each variable at fault. */
 export function resolveVariables(template: Template, input: Record<string, unknown>, options: ResolveOptions = {}): Record<string, string> {
   const issues: Issue[] = [];
-  const values: Record<string, string> = {};
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const name of Object.keys(input)) {
     if (!Object.hasOwn(template.variables, name) && !options.ignoreUnknown) issues.push({ path: `variables.${name}`, message: `"${name}" is not a variable of template "${template.id}".` });
   }

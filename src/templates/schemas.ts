@@ -14,7 +14,10 @@ export const templateId = z
   .refine((id) => !isUuid(id), { message: 'a template id may not be a UUID (custom avatar ids are UUIDs)' })
   .meta({ description: 'Started by this id in the ordinary avatarId field. Not a preset id, not a UUID.', example: 'acme-support' });
 
-export const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'variable names are letters, digits and _, not starting with a digit');
+export const variableName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'variable names are letters, digits and _, not starting with a digit')
+  .refine((name) => !['__proto__', 'constructor', 'prototype'].includes(name), { message: 'reserved name' });
 
 export const variableValue = z.union([z.string(), z.number(), z.boolean()]);
 
