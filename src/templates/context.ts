@@ -40,6 +40,7 @@ export function createContextVerifier(config: Config): ContextVerifier | undefin
         algorithms: secret ? ['HS256', 'HS384', 'HS512'] : ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256', 'EdDSA'],
         requiredClaims: ['exp', 'iat', 'jti'],
         maxTokenAge: maxTtlS,
+        clockTolerance: 5, // seconds of skew between the signing server and us
       }));
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw invalid('The context token has expired; fetch a new connect URL.');
