@@ -257,6 +257,18 @@ describe('session templates', () => {
     expect((await request(h.app).get('/api/templates').set('Authorization', 'Bearer plain-key-0123456789abcdef')).status).toBe(403);
   });
 
+  it('keeps ctx and variables to templates, and a context token is no bearer credential', async () => {
+    const ctx = await sign({ template: 'acme-support', variables: { name: 'Ada' } });
+    const preset = await start(`?ctx=${ctx}`, { avatarId: 'music-superstar' });
+    expect([preset.status, preset.body.issues[0].path]).toEqual([400, 'avatarId']);
+    const variables = await start('', { avatarId: 'music-superstar', variables: { name: 'Ada' } }).set('Authorization', 'Bearer backend-key-0123456789abcdef');
+    expect(variables.status).toBe(400);
+    const asBearer = await start('', { avatarId: 'acme-support' }).set('Authorization', `Bearer ${ctx}`);
+    expect([asBearer.status, asBearer.body.code]).toEqual([401, 'UNAUTHORIZED']);
+    // None of that spent the token.
+    expect((await start(`?ctx=${ctx}`)).status).toBe(200);
+  });
+
   it('never writes the context token to the logs', async () => {
     const ctx = await sign({ template: 'acme-support', variables: { name: 'Logged Nowhere' } });
     expect((await start(`?ctx=${ctx}`)).status).toBe(200);
