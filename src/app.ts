@@ -50,6 +50,10 @@ import { webPagesRouter } from './playground/router';
 import { createUsage, type Usage } from './usage';
 import { createWebhooks } from './webhooks';
 import type { Webhooks } from './webhooks/service';
+import { loadTemplatesFile, TemplateCatalog } from './templates/catalog';
+import { createContextVerifier } from './templates/context';
+import { templatesRouter } from './templates/router';
+import { templatePlanner } from './templates/start';
 
 export interface BrokerOptions {
   config: Config;
@@ -198,6 +202,8 @@ export function createBroker({ config, logger, upstream: target, stores = memory
       ? { pool: async () => pool.state().avatars.map((a) => ({ avatarId: a.avatarId, ready: a.idle, warming: a.provisioning, target: a.target })) }
       : {}),
   });
+  // Session templates (issue 16): TEMPLATES_FILE is validated here, at boot.
+  const templates = new TemplateCatalog(stores.templates, loadTemplatesFile(config.TEMPLATES_FILE));
 
   const app = express();
   app.disable('x-powered-by');
@@ -230,7 +236,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const limited = (name: 'sessions' | 'reads' | 'admin', perMinute: (req: express.Request) => number) => limiter(name, perMinute, stores, metrics.rateLimited, logger);
   app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
-  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/console', '/api/pool'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
+  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/console', '/api/pool', '/api/templates'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
   app.use('/api/usage', limited('reads', () => config.READ_RATE_PER_MIN));
   app.use('/api/webhooks', limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
@@ -246,7 +252,9 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/webhooks', webhooks.router);
   app.use(sessionConversationRouter({ registry, conversations }));
   app.use(consoleRouter(consoleView));
-  app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected }));
+  app.use('/api/templates', templatesRouter({ config, catalog: templates }));
+  const planTemplate = templatePlanner({ config, catalog: templates, tokens: stores.templates, verifyContext: createContextVerifier(config) });
+  app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected, templates: planTemplate }));
   app.use(notFound);
   app.use(errorHandler(logger));
 

@@ -76,6 +76,13 @@ export const SETTINGS = {
   JWT_DEFAULT_SCOPES: { schema: list, default: 'sessions:create,sessions:read', doc: 'scopes of a JWT client (a token\'s scope claim may narrow them, never add admin)' },
   JWT_AVATARS: { schema: list, default: '', doc: 'avatar ids JWT clients may start (empty = any)' },
   JWT_MAX_LIFETIME_S: { schema: int(60, 86400), default: '3600', doc: 'longest accepted JWT lifetime: exp is required, exp - iat (or exp - now without iat) and the age since iat must not exceed this' },
+  TEMPLATES_FILE: { schema: z.string().min(1), doc: 'path to a JSON or YAML file of session templates (validated at boot; read-only through the API); see docs/templates.md' },
+  TEMPLATE_CONTEXT_SECRET: { schema: z.string().min(32, 'use at least 32 characters'), secret: true, doc: 'HS256 secret your server signs ?ctx= context tokens with (default: JWT_SECRET or JWT_JWKS_URL)' },
+  TEMPLATE_CONTEXT_JWKS_URL: { schema: z.url(), doc: 'verify ?ctx= context tokens against the keys published at this JWKS URL (alternative to TEMPLATE_CONTEXT_SECRET)' },
+  TEMPLATE_CONTEXT_AUDIENCE: { schema: z.string().min(1), default: 'characters-broker/session-context', doc: 'required aud of context tokens (keep it different from JWT_AUDIENCE, so a sign-in token is never a context token)' },
+  TEMPLATE_CONTEXT_ISSUER: { schema: z.string().min(1), doc: 'required iss of context tokens (default: JWT_ISSUER when the JWT keys are used, else unchecked)' },
+  TEMPLATE_CONTEXT_MAX_TTL_S: { schema: int(10, 3600), default: '300', doc: 'longest lifetime (exp - iat) a context token may have; longer-lived tokens are refused' },
+  JWT_TEMPLATE_VARIABLES_CLAIM: { schema: z.string().regex(/^[\w.:-]{1,64}$/, 'a claim name'), default: 'template_variables', doc: 'JWT claim (an object) holding the template variables of a signed-in caller' },
   READ_RATE_PER_MIN: { schema: int(1, 100_000), default: '120', doc: 'session status/cancel/conversation reads per minute per client' },
   ADMIN_RATE_PER_MIN: { schema: int(1, 100_000), default: '300', doc: 'management API requests per minute per admin client' },
   GLOBAL_MAX_SESSIONS: { schema: int(0, 100_000), default: '0', doc: 'sessions in flight or running at once across the broker; 0 = the organization\'s gwm1_avatars concurrency from Runway at boot (10 if unknown)' },
@@ -160,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('JWT_ISSUER and JWT_AUDIENCE: both are required when JWT_SECRET or JWT_JWKS_URL is set');
   }
   if (config.JWT_SECRET && config.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL: set one, not both');
+  if (config.TEMPLATE_CONTEXT_SECRET && config.TEMPLATE_CONTEXT_JWKS_URL) problems.push('TEMPLATE_CONTEXT_SECRET and TEMPLATE_CONTEXT_JWKS_URL: set one, not both');
+  if (config.JWT_AUDIENCE === config.TEMPLATE_CONTEXT_AUDIENCE) problems.push('TEMPLATE_CONTEXT_AUDIENCE must differ from JWT_AUDIENCE, so a sign-in token is never accepted as a context token');
   if (config.SESSION_DEFAULT_MAX_DURATION_S > config.SESSION_MAX_DURATION_CAP_S) {
     problems.push('SESSION_DEFAULT_MAX_DURATION_S: must not exceed SESSION_MAX_DURATION_CAP_S');
   }

@@ -9,11 +9,13 @@ import { createLogger, type Logger } from './logger';
 import { metricsRouter } from './ops/health';
 import { createStores } from './store';
 import { webhookEndpoints } from './webhooks';
+import { loadTemplatesFile, TemplatesFileError } from './templates/catalog';
 
 async function main(): Promise<void> {
   const config = loadOrExit();
   failBootOn(() => loadApiKeyClients(config)); // a broken clients file is a config error, found before anything starts
   failBootOn(() => webhookEndpoints(config, loadApiKeyClients(config))); // so is a webhook URL that could reach the internal network
+  failBootOn(() => loadTemplatesFile(config.TEMPLATES_FILE)); // so is a broken templates file
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
 
   const emulator = config.upstreamMode === 'emulator' ? await startEmbeddedEmulator(config, logger) : undefined;
@@ -65,7 +67,7 @@ function failBootOn<T>(load: () => T): T {
   try {
     return load();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof ClientsError) {
+    if (err instanceof ConfigError || err instanceof ClientsError || err instanceof TemplatesFileError) {
       process.stderr.write(`characters-broker: ${err.message}\n`);
       process.exit(78); // EX_CONFIG
     }

@@ -10,7 +10,8 @@ import { hashKey } from './keys';
 export const SCOPES = ['sessions:create', 'sessions:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export const OVERRIDES = ['personality', 'startScript', 'maxDuration', 'tools'] as const;
+// variables: the values of a session template's variables in the body (src/templates).
+export const OVERRIDES = ['personality', 'startScript', 'maxDuration', 'tools', 'variables'] as const;
 export type Override = (typeof OVERRIDES)[number];
 
 export interface ClientPolicy {

@@ -8,4 +8,6 @@ export interface ClientIdentity {
   scopes: Scope[];
   /** Limits and permissions; null for anonymous callers when anonymous sessions are off. */
   policy: ClientPolicy | null;
+  /** A JWT caller's session-template variables (JWT_TEMPLATE_VARIABLES_CLAIM), if its token has them. */
+  templateVariables?: Record<string, unknown>;
 }

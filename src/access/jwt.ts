@@ -9,6 +9,8 @@ import { SCOPES, type Scope } from './clients';
 export interface VerifiedJwt {
   subject: string;
   scopes: Scope[];
+  /** The JWT_TEMPLATE_VARIABLES_CLAIM object, when the token carries one. */
+  templateVariables?: Record<string, unknown>;
 }
 
 export type JwtVerifier = (token: string) => Promise<VerifiedJwt>;
@@ -34,7 +36,9 @@ export function createJwtVerifier(config: Config): JwtVerifier | undefined {
     const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scp) ? (payload.scp as string[]) : undefined;
     // A token may narrow our defaults but never grant admin.
     const scopes = claimed ? defaults.filter((s) => claimed.includes(s)) : defaults;
-    return { subject: payload.sub, scopes: scopes.filter((s) => s !== 'admin') };
+    const variables = payload[config.JWT_TEMPLATE_VARIABLES_CLAIM];
+    const templateVariables = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : undefined;
+    return { subject: payload.sub, scopes: scopes.filter((s) => s !== 'admin'), ...(templateVariables ? { templateVariables } : {}) };
   };
 }
 

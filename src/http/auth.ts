@@ -52,7 +52,7 @@ export function authenticate({ keys, jwt, jwtPolicy, anonymous }: AuthOptions): 
       if (jwt && looksLikeJwt(presented)) {
         const verified = await jwt(presented).catch(() => undefined);
         if (!verified) throw new AppError('UNAUTHORIZED', 'The token is not valid (signature, issuer, audience, expiry or lifetime).');
-        req.client = { id: `jwt:${verified.subject}`, kind: 'jwt', scopes: verified.scopes, policy: jwtPolicy(verified.scopes) };
+        req.client = { id: `jwt:${verified.subject}`, kind: 'jwt', scopes: verified.scopes, policy: jwtPolicy(verified.scopes), ...(verified.templateVariables ? { templateVariables: verified.templateVariables } : {}) };
         return next();
       }
       throw new AppError('UNAUTHORIZED', 'The API key is not valid.');

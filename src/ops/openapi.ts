@@ -8,6 +8,7 @@ import { registerDocumentRoutes } from '../documents/openapi';
 import { registerPresetRoutes } from '../presets/openapi';
 import { registerSessionRoutes } from '../sessions/openapi';
 import { registerPoolRoutes } from '../sessions/pool-openapi';
+import { registerTemplateRoutes } from '../templates/openapi';
 import { registerOpsRoutes } from './openapi-ops';
 import { registerUsageRoutes } from '../usage/openapi';
 import { registerWebhookRoutes } from '../webhooks/openapi';
@@ -17,7 +18,7 @@ import { registerWebhookRoutes } from '../webhooks/openapi';
 
 type Registrar = (registry: OpenAPIRegistry) => void;
 
-const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerConsoleRoutes, registerPoolRoutes, registerUsageRoutes, registerWebhookRoutes, registerOpsRoutes];
+const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerConsoleRoutes, registerPoolRoutes, registerTemplateRoutes, registerUsageRoutes, registerWebhookRoutes, registerOpsRoutes];
 
 /**
  * `operationId` for operations whose feature set none: method + path, `/api` dropped, `{param}` as
@@ -104,6 +105,7 @@ export function buildOpenApiDocument(features: Registrar[] = FEATURES) {
       { name: 'Conversations', description: 'Conversation records, transcripts and recordings (admin key, or your own session).' },
       { name: 'Usage', description: 'Usage metering per client and avatar, and budgets (admin key, or your own usage).' },
       { name: 'Webhooks', description: 'Signed lifecycle webhooks: endpoints, queue, dead letters and replay (admin key). See docs/webhooks.md.' },
+      { name: 'Templates', description: 'Session templates: personal sessions filled from a signed context token (admin key).' },
       { name: 'Operations', description: 'Health probes for orchestrators and load balancers (no credentials).' },
     ],
     security: callerSecurity,

@@ -178,7 +178,7 @@ export class SessionOrchestrator {
       if (!ticket) return undefined;
       attempt.sessionId = ticket.id;
       await journal?.opened(ticket.id, plan.owner, attempt.leaseId);
-      attempt.record = { id: ticket.id, owner: plan.owner, avatar: plan.avatar, shape: plan.shape, status: 'starting', maxDuration: plan.maxDuration, requestedAt: attempt.requestedAt, createdAt: ticket.createdAt, readyAt: ticket.readyAt, leaseId: attempt.leaseId, pooled: true };
+      attempt.record = { id: ticket.id, owner: plan.owner, avatar: plan.avatar, shape: plan.shape, status: 'starting', maxDuration: plan.maxDuration, requestedAt: attempt.requestedAt, createdAt: ticket.createdAt, readyAt: ticket.readyAt, leaseId: attempt.leaseId, pooled: true, ...(plan.template ? { template: plan.template } : {}) };
       await registry.put(attempt.record);
       this.events.emit('created', attempt.record);
       this.events.emit('ready', attempt.record);
@@ -227,6 +227,7 @@ export class SessionOrchestrator {
       createdAt: new Date().toISOString(),
       leaseId: attempt.leaseId,
       ...(this.options.pool ? { pooled: false } : {}),
+      ...(plan.template ? { template: plan.template } : {}),
     };
     await this.options.registry.put(attempt.record);
     this.events.emit('created', attempt.record);

@@ -15,6 +15,8 @@ export interface SessionPlan {
   shape: 'credentials' | 'sessionKey';
   maxDuration: number;
   params: SessionCreateParams;
+  /** The session template that produced this plan (src/templates), recorded on the session. */
+  template?: string;
 }
 
 export type PlanDefaults = Pick<Config, 'SESSION_DEFAULT_MAX_DURATION_S' | 'SESSION_MAX_DURATION_CAP_S'>;

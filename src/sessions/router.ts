@@ -12,7 +12,17 @@ import type { Delivery, SessionOrchestrator } from './orchestrator';
 import { planSession } from './plan';
 import { ownedRecord } from './ownership';
 import type { SessionRecord, SessionRegistry } from '../store/registry';
-import { createSessionBody, createSessionQuery } from './schemas';
+import { createSessionBody, createSessionQuery, type CreateSessionBody } from './schemas';
+import type { ClientIdentity } from '../access/identity';
+import type { SessionPlan } from './plan';
+
+/** Plans a session template's start (src/templates); undefined when avatarId names no template. */
+export type TemplatePlanner = (
+  body: CreateSessionBody,
+  shape: SessionPlan['shape'],
+  client: ClientIdentity,
+  ctx: string | undefined,
+) => Promise<{ plan: SessionPlan; template: string } | undefined>;
 
 export interface SessionsRouterDeps {
   config: Config;
@@ -23,20 +33,25 @@ export interface SessionsRouterDeps {
   logger: Logger;
   /** Counts requests refused before any upstream call. */
   onRejected?: (code: string) => void;
+  /** Session templates (issue 16): started by their id in avatarId. */
+  templates?: TemplatePlanner;
 }
 
-export function sessionsRouter({ config, orchestrator, registry, sessions, idempotency, logger, onRejected }: SessionsRouterDeps): Router {
+export function sessionsRouter({ config, orchestrator, registry, sessions, idempotency, logger, onRejected, templates }: SessionsRouterDeps): Router {
   const router = Router();
   router.use(express.json({ limit: config.JSON_BODY_LIMIT }));
 
   router.post('/api/avatar/session', requireScope('sessions:create'), requireJsonBody, async (req, res) => {
-    const { plan, body, shape } = rejectionsCounted(onRejected, () => {
-      const { shape = 'credentials' } = parse(createSessionQuery, req.query, 'query');
+    const { plan, body, shape } = await rejectionsCounted(onRejected, async () => {
+      const { shape = 'credentials', ctx } = parse(createSessionQuery, req.query, 'query');
       if (shape === 'sessionKey' && !config.SESSION_KEY_SHAPE_ENABLED) {
         throw new AppError('INVALID_REQUEST', 'The sessionKey response shape is disabled on this broker (SESSION_KEY_SHAPE_ENABLED).');
       }
       const body = parse(createSessionBody, req.body, 'session request');
-      return { plan: planSession(body, shape, req.client, config), body, shape };
+      if (!templates && (ctx !== undefined || body.variables !== undefined)) throw new AppError('INVALID_REQUEST', 'ctx and variables apply to session templates only.');
+      const started = await templates?.(body, shape, req.client, ctx);
+      // The orchestrator records the template on the session from the start, so event listeners see it.
+      return { plan: started ? { ...started.plan, template: started.template } : planSession(body, shape, req.client, config), body, shape };
     });
     const signal = clientSignal(res);
     const start = () => orchestrator.start(plan, signal);
@@ -63,15 +78,16 @@ export function sessionsRouter({ config, orchestrator, registry, sessions, idemp
   return router;
 }
 
-function rejectionsCounted<T>(onRejected: ((code: string) => void) | undefined, decide: () => T): T {
+async function rejectionsCounted<T>(onRejected: ((code: string) => void) | undefined, decide: () => Promise<T>): Promise<T> {
   try {
-    return decide();
+    return await decide();
   } catch (err) {
     if (err instanceof AppError) onRejected?.(err.code);
     throw err;
   }
 }
 
+/** Which template started the session, for its status; a store hiccup must not cost the caller the session. */
 /**
  * Writes the credentials to this one response and nowhere else. If the client is already gone, or
  * the response never finishes, nobody will join the session, so it is cancelled rather than leaked.
@@ -121,5 +137,6 @@ function statusView(record: SessionRecord, upstreamStatus: string | null) {
     failureCode: record.failureCode ?? null,
     endReason: record.endReason ?? null,
     ...(typeof pooled === 'boolean' ? { pooled } : {}),
+    template: record.template ?? null,
   };
 }

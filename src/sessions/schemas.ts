@@ -62,6 +62,14 @@ export const createSessionBody = z
       .max(20)
       .optional()
       .meta({ description: 'Per-session tools; only for clients granted the "tools" override.' }),
+    variables: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'variable names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .meta({
+        description:
+          'Values for a session template\'s variables (avatarId = a template id), for API-key clients granted the "variables" override. ' +
+          'Refused from anonymous browsers: they pass variables in a signed ?ctx= token.',
+      }),
   })
   .meta({ id: 'CreateSessionRequest', description: 'What <AvatarCall connectUrl> sends is just {avatarId}; the rest is optional.' });
 
@@ -73,6 +81,16 @@ export const createSessionQuery = z
       .enum(['credentials', 'sessionKey'])
       .optional()
       .meta({ description: 'credentials (default): consumed LiveKit credentials. sessionKey: unconsumed key for @runwayml/avatars (opt-in).' }),
+    ctx: z
+      .string()
+      .min(1)
+      .max(8192)
+      .optional()
+      .meta({
+        description:
+          'A context token (JWT) signed by your server with a session template id and the caller\'s variables: short-lived, accepted once. ' +
+          'Never logged. See "Personal sessions" in the README.',
+      }),
   })
   .meta({ description: 'Unknown query parameters (such as an ?attempt= nonce) are ignored.' });
 
@@ -118,5 +136,6 @@ export const sessionStatusResponse = z
     failureCode: z.string().nullable(),
     endReason: z.string().nullable().meta({ description: 'Why the session ended (cancel reason, error code or upstream status), when known.' }),
     pooled: z.boolean().optional().meta({ description: 'Present when a warm pool exists: true if the session was taken from it.' }),
+    template: z.string().nullable().meta({ description: 'The session template that started it (never its rendered text).' }),
   })
   .meta({ id: 'SessionStatus' });

@@ -2,6 +2,7 @@ import { MemoryJournal } from './journal-memory';
 import { randomUUID } from 'node:crypto';
 import { MemoryBudgets, MemoryUsage } from './memory-usage';
 import { MemorySessionRegistry } from './registry';
+import { MemoryTemplateStore } from './templates';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
 // One process's state. Node runs our code on one thread, so check-then-act here is atomic.
@@ -120,6 +121,7 @@ export function memoryStores(recordRetainMs: number, usageRetainMs = 90 * 86_400
     journal: new MemoryJournal(),
     budgets: new MemoryBudgets(),
     usage: new MemoryUsage(usageRetainMs),
+    templates: new MemoryTemplateStore(),
     rateLimit: () => undefined,
     healthy: async () => true,
     close: async () => undefined,

@@ -8,6 +8,7 @@ import { FINISHED_STATUSES, type SessionRecord, type SessionRegistry } from './r
 import { JOURNAL_MARK, JOURNAL_TAKE, RedisJournal } from './journal-redis';
 import type { AdmissionResult, AdmissionStore, BudgetCounter, BudgetStore, BudgetUse, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, ReserveResult, Stores, UsageMetric, UsageRow, UsageStore } from './types';
 import { USAGE_METRICS } from './types';
+import { RedisTemplateStore, TEMPLATE_REPLACE } from './templates-redis';
 
 // Shared state for several replicas in one Redis (or Valkey). Every check-then-act runs as one Lua
 // script, so it is atomic across replicas; everything else is a single command. Key layout (P = the
@@ -651,6 +652,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     journal: new RedisJournal(conn, prefix, { mark: lua(JOURNAL_MARK), take: lua(JOURNAL_TAKE) }),
     budgets: new RedisBudgets(conn, prefix),
     usage: new RedisUsage(conn, prefix, options.usageRetainMs ?? 90 * 86_400_000),
+    templates: new RedisTemplateStore(conn, prefix, { replace: lua(TEMPLATE_REPLACE) }),
     rateLimit: (limiterPrefix) => new RedisRateLimit(conn, `${prefix}${limiterPrefix}`),
     healthy: () => conn.healthy(),
     close: () => conn.close(),

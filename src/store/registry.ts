@@ -41,6 +41,8 @@ export interface SessionRecord {
   leaseId?: string;
   /** Came READY from the warm pool (src/sessions/pool.ts) rather than created for this request. */
   pooled?: boolean;
+  /** The session template that started it (its id; never the rendered text). */
+  template?: string;
 }
 
 export interface SessionRegistry {

@@ -1,5 +1,6 @@
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { SessionRegistry } from './registry';
+import type { TemplateStore } from './templates';
 
 // Shared state behind interfaces: in memory for one process, in Redis for several replicas
 // (store/redis.ts). Everything that must agree across replicas goes through these.
@@ -114,6 +115,8 @@ export interface Stores {
   follow: FollowQueue;
   budgets: BudgetStore;
   usage: UsageStore;
+  /** API-defined session templates and used context tokens (src/templates). */
+  templates: TemplateStore;
   /** A store for one express-rate-limit limiter; undefined = the limiter's own memory store. */
   rateLimit(prefix: string): RateLimitStore | undefined;
   /** True when the store can be used (always, in memory). */

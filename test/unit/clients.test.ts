@@ -26,7 +26,7 @@ describe('API-key clients', () => {
   it('gives admin keys every scope and override', () => {
     const [admin] = loadApiKeyClients(config({ ADMIN_API_KEYS: 'ops:secret-admin-key' }));
     expect(admin).toMatchObject({ name: 'ops', policy: { scopes: ['sessions:create', 'sessions:read', 'admin'], avatars: null } });
-    expect(admin!.policy.overrides).toEqual(['personality', 'startScript', 'maxDuration', 'tools']);
+    expect(admin!.policy.overrides).toEqual(['personality', 'startScript', 'maxDuration', 'tools', 'variables']);
   });
 
   it('bounds a client\'s own maxDuration by SESSION_MAX_DURATION_CAP_S (the global cap bounds everything)', () => {
