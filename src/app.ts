@@ -32,6 +32,8 @@ import { SessionOrchestrator } from './sessions/orchestrator';
 import { Admission } from './sessions/admission';
 import { SessionEvents } from './sessions/events';
 import { SessionFollower } from './sessions/follower';
+import { traceSessionEnds } from './sessions/tracing';
+import { tracingEnabled } from './ops/tracing';
 import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
@@ -90,6 +92,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const events = new SessionEvents(sessionLogger);
   const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS, events });
   metrics.trackActive(() => admission.count().catch(() => 0));
+  metrics.trackCapacity(() => admission.globalLimit);
   const orchestrator = new SessionOrchestrator({
     sessions,
     registry,
@@ -102,6 +105,11 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     events,
   });
   follower.start();
+  if (tracingEnabled()) traceSessionEnds(events);
+  metrics.trackHealth(async () => {
+    const up = await stores.healthy().catch(() => false);
+    return { ready: up && !orchestrator.isDraining, stores: { [stores.kind]: up } };
+  });
 
   // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
   const avatars = new AvatarsApi(upstream);

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SessionObserver } from '../sessions/orchestrator';
+import { ERROR_CODES } from '../errors';
 
 // Prometheus metrics. Labels are bounded by construction: route templates, status codes, operation
 // names and outcome enums — never a session, client or avatar id.
@@ -14,6 +15,10 @@ export interface Metrics {
   rejected(code: string): void;
   /** Reads the number of sessions holding a concurrency slot (starting or running). */
   trackActive(read: () => number | Promise<number>): void;
+  /** Reads the global session cap (concurrency slots), for capacity dashboards and alerts. */
+  trackCapacity(read: () => number): void;
+  /** Reads what /readyz decides (draining, required stores), so readiness and store health are series. */
+  trackHealth(read: () => Promise<{ ready: boolean; stores: Record<string, boolean> }>): void;
 }
 
 export function createMetrics(): Metrics {
@@ -88,6 +93,43 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  // Error responses by stable code: the SLOs tell the broker's failures from Runway's by code, not
+  // by status (503 is both). Codes outside ERROR_CODES are folded into OTHER to keep labels bounded.
+  const httpErrors = new Counter({
+    name: 'broker_http_errors_total',
+    help: 'Error responses (status >= 400) by method, route template, status and error code',
+    labelNames: ['method', 'route', 'status', 'code'] as const,
+    registers: [registry],
+  });
+  const slack = new Histogram({
+    name: 'broker_session_slack_seconds',
+    help: 'From upstream READY seen by a poll to credentials delivered (consume and record); excludes the poll lag before it',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  let readCapacity: (() => number) | undefined;
+  new Gauge({
+    name: 'broker_sessions_capacity',
+    help: 'Global session cap: concurrency slots this deployment may hold at once',
+    registers: [registry],
+    collect() {
+      if (readCapacity) this.set(readCapacity());
+    },
+  });
+  let readHealth: (() => Promise<{ ready: boolean; stores: Record<string, boolean> }>) | undefined;
+  const storeUp = new Gauge({ name: 'broker_store_up', help: 'Whether each required store answers (1) or not (0), as /readyz sees it', labelNames: ['store'] as const, registers: [registry] });
+  new Gauge({
+    name: 'broker_ready',
+    help: 'Whether /readyz would answer 200 (1) or 503 (0): draining or a required store down',
+    registers: [registry],
+    async collect() {
+      if (!readHealth) return;
+      const health = await readHealth().catch(() => ({ ready: false, stores: { store: false } }));
+      this.set(health.ready ? 1 : 0);
+      for (const [store, up] of Object.entries(health.stores)) storeUp.set({ store }, up ? 1 : 0);
+    },
+  });
+
   // Refusals before any upstream call: counted the same whether validation or admission refused.
   const rejected = (code: string) => {
     sessions.inc({ outcome: 'rejected' });
@@ -104,14 +146,22 @@ export function createMetrics(): Metrics {
         sessions.inc({ outcome });
         if (readyMs !== undefined) timeToReady.observe(readyMs / 1000);
         if (credentialsMs !== undefined) timeToCredentials.observe(credentialsMs / 1000);
+        if (readyMs !== undefined && credentialsMs !== undefined) slack.observe(Math.max(0, credentialsMs - readyMs) / 1000);
       },
       cancelled: (reason, result) => cancellations.inc({ reason, result }),
     },
     httpMiddleware: (req, res, next) => {
       const end = http.startTimer();
+      let code: string | undefined;
+      const json = res.json.bind(res);
+      res.json = (body?: unknown) => {
+        if (res.statusCode >= 400) code = errorCodeOf(body);
+        return json(body);
+      };
       res.on('finish', () => {
         const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
         end({ method: req.method, route, status: String(res.statusCode) });
+        if (res.statusCode >= 400) httpErrors.inc({ method: req.method, route, status: String(res.statusCode), code: code ?? 'OTHER' });
       });
       next();
     },
@@ -124,5 +174,17 @@ export function createMetrics(): Metrics {
     trackActive: (read) => {
       readActive = read;
     },
+    trackCapacity: (read) => {
+      readCapacity = read;
+    },
+    trackHealth: (read) => {
+      readHealth = read;
+    },
   };
+}
+
+/** The `code` of an error body, if it is one of ours (anything else would be an unbounded label). */
+function errorCodeOf(body: unknown): string {
+  const code = typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? code : 'OTHER';
 }

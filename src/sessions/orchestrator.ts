@@ -9,6 +9,7 @@ import type { SessionFollower } from './follower';
 import { PollSchedule, type PollTuning } from './poll-schedule';
 import type { SessionPlan } from './plan';
 import { ReadinessModel } from './readiness-model';
+import { background, pollEvent, pollingPhase, step } from './tracing';
 import type { SessionRecord, SessionRegistry } from '../store/registry';
 
 export type Delivery =
@@ -102,14 +103,14 @@ export class SessionOrchestrator {
   }
 
   async start(plan: SessionPlan, clientSignal: AbortSignal): Promise<Delivery> {
-    const leaseId = await this.admit(plan);
+    const leaseId = await step('session.admission', () => this.admit(plan));
     const attempt = new Attempt(plan, clientSignal, this.options.readyTimeoutMs);
     attempt.leaseId = leaseId;
     this.track(attempt);
     try {
-      const sessionId = await this.create(attempt);
-      const ready = await this.waitUntilReady(attempt, sessionId);
-      const delivery = await this.deliver(attempt, ready);
+      const sessionId = await step('session.create', () => this.create(attempt));
+      const ready = await pollingPhase(sessionId, () => this.waitUntilReady(attempt, sessionId));
+      const delivery = await step('session.deliver', () => this.deliver(attempt, ready), { 'session.id': sessionId });
       await this.followUntilEnded(attempt, delivery);
       this.options.observer?.finished?.('delivered', { readyMs: attempt.readyMs, credentialsMs: attempt.elapsedMs() });
       return delivery;
@@ -183,6 +184,7 @@ export class SessionOrchestrator {
       await sleep(delay, attempt.signal);
       const session = await this.options.sessions.retrieve(id, { signal: attempt.signal, deadline: attempt.deadline });
       this.options.observer?.polled?.();
+      pollEvent(session.status);
       const now = performance.now();
       switch (session.status) {
         case 'READY':
@@ -221,7 +223,7 @@ export class SessionOrchestrator {
       await this.markDelivered(attempt, id, ready.expiresAt);
       return { shape: 'sessionKey', sessionId: id, sessionKey: ready.sessionKey, expiresAt: ready.expiresAt };
     }
-    const credentials = await this.options.sessions.consume(id, ready.sessionKey, { signal: attempt.signal });
+    const credentials = await step('session.consume', () => this.options.sessions.consume(id, ready.sessionKey, { signal: attempt.signal }));
     const expiresAt = new Date(Date.now() + plan.maxDuration * 1000).toISOString();
     await this.markDelivered(attempt, id, expiresAt);
     return {
@@ -293,7 +295,7 @@ export class SessionOrchestrator {
 
   /** 5. Never leave a session behind. Failures are retried and logged, never thrown at a caller. */
   private cancelInBackground(sessionId: string, reason: CancelReason): void {
-    const done = this.cancelUpstream(sessionId, reason).finally(() => this.cancels.delete(done));
+    const done = background('session.cancel', { 'session.id': sessionId, 'session.cancel_reason': reason }, () => this.cancelUpstream(sessionId, reason)).finally(() => this.cancels.delete(done));
     this.cancels.add(done);
   }
 
