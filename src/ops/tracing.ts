@@ -82,8 +82,9 @@ export function startTracing(env: Env = process.env, write: (line: string) => vo
         // the exporter's own requests would otherwise each start a trace.
         requireParentforOutgoingSpans: true,
       }),
-      // Middleware layers (helmet, cors, auth, limits…) would add a dozen spans per request.
-      new ExpressInstrumentation({ ignoreLayersType: ['middleware' as never] }),
+      // Middleware and router layers (helmet, cors, auth, limits, each mounted router) would add a
+      // dozen spans per request; the route's handlers stay.
+      new ExpressInstrumentation({ ignoreLayersType: ['middleware', 'router'] as never[] }),
       new UndiciInstrumentation({ requireParentforSpans: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
     ],
