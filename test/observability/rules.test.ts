@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describeWith, PROMTOOL } from './prometheus-tools';
@@ -27,6 +28,19 @@ describeWith(PROMTOOL, 'promtool', () => {
     const run = promtool('check', 'rules', RULES);
     expect(run.stderr + run.stdout).toContain('SUCCESS');
     expect(run.status).toBe(0);
+  });
+
+  it('accepts the compose Prometheus config (with the rules where compose mounts them)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'broker-promconfig-'));
+    try {
+      const config = readFileSync(join(ROOT, 'ops', 'prometheus', 'prometheus.yml'), 'utf8').replace('/etc/prometheus/rules.yml', RULES);
+      writeFileSync(join(dir, 'prometheus.yml'), config);
+      const run = promtool('check', 'config', join(dir, 'prometheus.yml'));
+      expect(run.stderr + run.stdout).toContain('SUCCESS');
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // promtool evaluates every rule at every step of every case: about a minute on a busy machine.
