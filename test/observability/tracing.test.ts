@@ -130,6 +130,14 @@ it('traces a delivered session as one tree under the caller’s traceparent, pol
   // The request log line carries the trace id.
   await eventually(() => stdout.split('\n').some((l) => l.includes(`"traceId":"${traceId}"`) && l.includes('request completed')), 5000);
   expectNoSecrets([body.token]);
+
+  // Its end, whenever it comes (here a DELETE; usually the follower's background check), is a span
+  // linked to the one that delivered it.
+  expect((await fetch(`${origin}/api/avatar/session/${body.sessionId}`, { method: 'DELETE' })).status).toBe(204);
+  await eventually(() => receiver.spans.some((s) => s.name === 'session.ended' && s.attributes['session.id'] === body.sessionId), 10_000);
+  const ended = receiver.spans.find((s) => s.name === 'session.ended' && s.attributes['session.id'] === body.sessionId)!;
+  expect(ended.links).toEqual([{ traceId, spanId: deliver.spanId }]);
+  expect(ended.attributes['session.end_reason']).toBe('requested');
 });
 
 it('traces a timed-out session: the polling span fails and the background cancel is its own trace, linked', async () => {
