@@ -53,7 +53,7 @@ export function startTracing(env: Env = process.env, write: (line: string) => vo
   const plan = tracingPlan(env);
   if (!plan || enabled) return enabled;
   for (const warning of plan.warnings) write(`characters-broker: ${warning}\n`);
-  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
+  // Loaded here, only when tracing is on.
   const { NodeTracerProvider, BatchSpanProcessor, ConsoleSpanExporter } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   const { detectResources, envDetector, resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
@@ -62,7 +62,6 @@ export function startTracing(env: Env = process.env, write: (line: string) => vo
   const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
   const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
-  /* eslint-enable @typescript-eslint/no-require-imports */
 
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the default name.
   const resource = resourceFromAttributes({ 'service.name': 'characters-broker' }).merge(detectResources({ detectors: [envDetector] }));
@@ -86,7 +85,9 @@ export function startTracing(env: Env = process.env, write: (line: string) => vo
       // dozen spans per request; the route's handlers stay.
       new ExpressInstrumentation({ ignoreLayersType: ['middleware', 'router'] as never[] }),
       new UndiciInstrumentation({ requireParentforSpans: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      // The command name only: arguments are keys and values (EVAL's would include stored
+      // idempotent responses, which hold credentials; keys name clients and addresses).
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
     ],
   });
   enabled = true;

@@ -51,8 +51,8 @@ beforeAll(async () => {
   broker.stdout!.on('data', (d) => (stdout += d));
   broker.stderr!.on('data', (d) => (stdout += d));
   origin = `http://127.0.0.1:${port}`;
-  await eventually(() => stdout.includes('broker listening'), 20_000);
-}, 30_000);
+  await eventually(() => stdout.includes('broker listening'), 45_000);
+}, 60_000);
 
 afterAll(async () => {
   broker?.kill('SIGKILL');
