@@ -39,6 +39,8 @@ import { Reaper } from './sessions/reaper';
 import { WarmPool } from './sessions/pool';
 import { poolSettings } from './sessions/pool-config';
 import { poolRouter } from './sessions/pool-router';
+import { traceSessionEnds } from './sessions/tracing';
+import { tracingEnabled } from './ops/tracing';
 import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
@@ -147,6 +149,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   });
   admission.yieldSlot = () => pool.yieldSlot();
   metrics.trackPool(() => pool.state());
+  metrics.trackCapacity(() => admission.globalLimit);
   const orchestrator = new SessionOrchestrator({
     sessions,
     registry,
@@ -179,6 +182,11 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     storeReady: () => stores.healthy(),
   });
   void reaper.start();
+  if (tracingEnabled()) traceSessionEnds(events);
+  metrics.trackHealth(async () => {
+    const up = await stores.healthy().catch(() => false);
+    return { ready: up && !orchestrator.isDraining, stores: { [stores.kind]: up } };
+  });
 
   // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
   const avatars = new AvatarsApi(upstream);

@@ -1,3 +1,4 @@
+import './ops/tracing-preload'; // first: instruments http, express, undici and ioredis before they load
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import express from 'express';

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { trace } from '@opentelemetry/api';
 import pinoHttp from 'pino-http';
 import type { Logger } from '../logger';
 
@@ -20,6 +21,7 @@ export function requestLogger(logger: Logger) {
       }),
       res: (res: { statusCode: number; raw?: ServerResponse }) => ({ statusCode: res.statusCode }),
     },
+    customProps: () => ({ traceId: trace.getActiveSpan()?.spanContext().traceId }), // undefined (omitted) when tracing is off
     customSuccessObject: (req, _res, value) => ({ ...value, route: routeOf(req) }),
     customErrorObject: (req, _res, _err, value) => ({ ...value, route: routeOf(req) }),
   });

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SessionObserver } from '../sessions/orchestrator';
 import type { PoolObserver, PoolState } from '../sessions/pool';
+import { ERROR_CODES } from '../errors';
 
 // Prometheus metrics. Labels are bounded by construction: route templates, status codes, operation
 // names and outcome enums — never a session, client or avatar id.
@@ -20,6 +21,10 @@ export interface Metrics {
   pool: PoolObserver;
   /** Reads the warm pool's size per avatar, for the broker_pool_* gauges. */
   trackPool(read: () => PoolState): void;
+  /** Reads the global session cap (concurrency slots), for capacity dashboards and alerts. */
+  trackCapacity(read: () => number): void;
+  /** Reads what /readyz decides (draining, required stores), so readiness and store health are series. */
+  trackHealth(read: () => Promise<{ ready: boolean; stores: Record<string, boolean> }>): void;
 }
 
 export function createMetrics(): Metrics {
@@ -142,6 +147,42 @@ export function createMetrics(): Metrics {
   poolGauge('broker_pool_size', 'Sessions the warm pool holds now (idle or provisioning), per avatar', (a) => a.idle + a.provisioning);
   poolGauge('broker_pool_idle', 'READY pooled sessions waiting for a request, per avatar', (a) => a.idle);
   poolGauge('broker_pool_target', 'Sessions the warm pool aims to hold (auto: from arrivals and provisioning time), per avatar', (a) => a.target);
+  // Error responses by stable code: the SLOs tell the broker's failures from Runway's by code, not
+  // by status (503 is both). Codes outside ERROR_CODES are folded into OTHER to keep labels bounded.
+  const httpErrors = new Counter({
+    name: 'broker_http_errors_total',
+    help: 'Error responses (status >= 400) by method, route template, status and error code',
+    labelNames: ['method', 'route', 'status', 'code'] as const,
+    registers: [registry],
+  });
+  const slack = new Histogram({
+    name: 'broker_session_slack_seconds',
+    help: 'From upstream READY seen by a poll to credentials delivered (consume and record); excludes the poll lag before it',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  let readCapacity: (() => number) | undefined;
+  new Gauge({
+    name: 'broker_sessions_capacity',
+    help: 'Global session cap: concurrency slots this deployment may hold at once',
+    registers: [registry],
+    collect() {
+      if (readCapacity) this.set(readCapacity());
+    },
+  });
+  let readHealth: (() => Promise<{ ready: boolean; stores: Record<string, boolean> }>) | undefined;
+  const storeUp = new Gauge({ name: 'broker_store_up', help: 'Whether each required store answers (1) or not (0), as /readyz sees it', labelNames: ['store'] as const, registers: [registry] });
+  new Gauge({
+    name: 'broker_ready',
+    help: 'Whether /readyz would answer 200 (1) or 503 (0): draining or a required store down',
+    registers: [registry],
+    async collect() {
+      if (!readHealth) return;
+      const health = await readHealth().catch(() => ({ ready: false, stores: { store: false } }));
+      this.set(health.ready ? 1 : 0);
+      for (const [store, up] of Object.entries(health.stores)) storeUp.set({ store }, up ? 1 : 0);
+    },
+  });
 
   // Refusals before any upstream call: counted the same whether validation or admission refused.
   const rejected = (code: string) => {
@@ -160,14 +201,22 @@ export function createMetrics(): Metrics {
         if (readyMs !== undefined) timeToReady.observe(readyMs / 1000);
         if (credentialsMs !== undefined) timeToCredentials.observe(credentialsMs / 1000);
         if (credentialsMs !== undefined && source) poolCredentials.observe({ source }, credentialsMs / 1000);
+        if (readyMs !== undefined && credentialsMs !== undefined) slack.observe(Math.max(0, credentialsMs - readyMs) / 1000);
       },
       cancelled: (reason, result) => cancellations.inc({ reason, result }),
     },
     httpMiddleware: (req, res, next) => {
       const end = http.startTimer();
+      let code: string | undefined;
+      const json = res.json.bind(res);
+      res.json = (body?: unknown) => {
+        if (res.statusCode >= 400) code = errorCodeOf(body);
+        return json(body);
+      };
       res.on('finish', () => {
         const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
         end({ method: req.method, route, status: String(res.statusCode) });
+        if (res.statusCode >= 400) httpErrors.inc({ method: req.method, route, status: String(res.statusCode), code: code ?? 'OTHER' });
       });
       next();
     },
@@ -190,5 +239,17 @@ export function createMetrics(): Metrics {
     trackPool: (read) => {
       readPool = read;
     },
+    trackCapacity: (read) => {
+      readCapacity = read;
+    },
+    trackHealth: (read) => {
+      readHealth = read;
+    },
   };
+}
+
+/** The `code` of an error body, if it is one of ours (anything else would be an unbounded label). */
+function errorCodeOf(body: unknown): string {
+  const code = typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? code : 'OTHER';
 }

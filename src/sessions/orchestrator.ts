@@ -12,6 +12,7 @@ import type { SessionPlan } from './plan';
 import type { WarmPool } from './pool';
 import { PollSchedule, type PollTuning } from './poll-schedule';
 import { ReadinessModel } from './readiness-model';
+import { background, pollEvent, pollingPhase, step } from './tracing';
 
 export type { CancelReason, Outcome } from './failure';
 
@@ -124,7 +125,7 @@ export class SessionOrchestrator {
   }
 
   async start(plan: SessionPlan, clientSignal: AbortSignal): Promise<Delivery> {
-    const leaseId = await this.admit(plan);
+    const leaseId = await step('session.admission', () => this.admit(plan));
     const attempt = new Attempt(plan, leaseId, clientSignal, this.options.readyTimeoutMs);
     const run = this.run(attempt);
     this.track(attempt, run);
@@ -139,9 +140,9 @@ export class SessionOrchestrator {
     try {
       let delivery = await this.fromPool(attempt);
       if (!delivery) {
-        const sessionId = await this.create(attempt);
-        const ready = await this.waitUntilReady(attempt, sessionId);
-        delivery = await this.deliver(attempt, ready);
+        const sessionId = await step('session.create', () => this.create(attempt));
+        const ready = await pollingPhase(sessionId, () => this.waitUntilReady(attempt, sessionId));
+        delivery = await step('session.deliver', () => this.deliver(attempt, ready), { 'session.id': sessionId });
       }
       await this.followUntilEnded(attempt, delivery);
       const source = attempt.pooled ? 'pooled' : 'cold';
@@ -247,6 +248,7 @@ export class SessionOrchestrator {
       await sleep(delay, attempt.signal);
       const session = await this.options.sessions.retrieve(id, { signal: attempt.signal, deadline: attempt.deadline });
       this.options.observer?.polled?.();
+      pollEvent(session.status);
       const now = performance.now();
       switch (session.status) {
         case 'READY':
@@ -285,7 +287,7 @@ export class SessionOrchestrator {
       await this.markDelivered(attempt, id, ready.expiresAt);
       return { shape: 'sessionKey', sessionId: id, sessionKey: ready.sessionKey, expiresAt: ready.expiresAt };
     }
-    const credentials = await this.options.sessions.consume(id, ready.sessionKey, { signal: attempt.signal });
+    const credentials = await step('session.consume', () => this.options.sessions.consume(id, ready.sessionKey, { signal: attempt.signal }));
     const expiresAt = new Date(Date.now() + plan.maxDuration * 1000).toISOString();
     await this.markDelivered(attempt, id, expiresAt);
     return {
@@ -397,7 +399,7 @@ export class SessionOrchestrator {
 
   /** 6. Never leave a session behind. Failures are retried and logged, never thrown at a caller. */
   private cancelInBackground(sessionId: string, reason: CancelReason): void {
-    const done = this.cancelUpstream(sessionId, reason).finally(() => this.cancels.delete(done));
+    const done = background('session.cancel', { 'session.id': sessionId, 'session.cancel_reason': reason }, () => this.cancelUpstream(sessionId, reason)).finally(() => this.cancels.delete(done));
     this.cancels.add(done);
   }
 
