@@ -33,6 +33,7 @@ export const SETTINGS = {
   EMULATOR_EMBEDDED_PORT: { schema: int(0, 65535), default: '0', doc: 'port of the embedded emulator (0 = any free port on 127.0.0.1)' },
   UPSTREAM_TIMEOUT_MS: { schema: int(100, 120_000), default: '10000', doc: 'timeout of one upstream HTTP attempt' },
   UPSTREAM_MAX_RETRIES: { schema: int(0, 10), default: '3', doc: 'retries of idempotent upstream calls (GET, DELETE); session create is never retried' },
+  UPSTREAM_MAX_CONNECTIONS: { schema: int(1, 10_000), default: '64', doc: 'most sockets open to Runway at once: one keep-alive pool shared by every upstream call; calls beyond it wait for a free socket within their attempt timeout' },
   SESSION_READY_TIMEOUT_MS: { schema: int(1000, 600_000), default: '60000', doc: 'overall deadline from request to credentials' },
   SESSION_EXPECTED_READY_MS: { schema: int(100, 300_000), default: '8000', doc: 'prior for the typical time to READY; the poller learns from observed sessions' },
   SESSION_MAX_DURATION_CAP_S: { schema: int(10, 1800), default: '300', doc: 'upper bound for maxDuration; larger requests are clamped' },
