@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config';
@@ -32,6 +34,8 @@ import { SessionOrchestrator } from './sessions/orchestrator';
 import { Admission } from './sessions/admission';
 import { SessionEvents } from './sessions/events';
 import { SessionFollower } from './sessions/follower';
+import { Journal } from './sessions/journal';
+import { Reaper } from './sessions/reaper';
 import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
@@ -60,12 +64,29 @@ export interface Broker {
   events: SessionEvents;
   /** Sizes the global cap from the organization's concurrency when GLOBAL_MAX_SESSIONS=0. */
   sizeCapacity(): Promise<number>;
+  /** Sweeps the crash-safety journal for sessions dead replicas left behind. */
+  reaper: Reaper;
+  /** Start answering 503 SHUTTING_DOWN to new sessions (readiness fails); in-flight ones carry on. */
+  beginShutdown(): void;
+  /** The longest shutdown(graceMs) can take (create and cancel budgets included), for a backstop timer. */
+  shutdownBudgetMs(graceMs: number): number;
   /** Stop taking sessions, finish or cancel in-flight ones, release resources. */
   shutdown(graceMs: number): Promise<void>;
 }
 
 /** Global cap when GLOBAL_MAX_SESSIONS=0 and Runway does not say (tier 4's concurrency). */
 const DEFAULT_GLOBAL_CAP = 10;
+
+const replicaIdsInUse = new Set<string>();
+
+/** REPLICA_ID or hostname:pid; several brokers in one process (tests, benchmarks) get distinct names. */
+function replicaId(configured: string | undefined): string {
+  const base = configured ?? `${hostname()}:${process.pid}`;
+  let id = base;
+  for (let n = 2; replicaIdsInUse.has(id); n += 1) id = `${base}#${n}`;
+  replicaIdsInUse.add(id);
+  return id;
+}
 
 /** Assembles the broker. No listening, no signals: main.ts does that, tests use the app directly. */
 export function createBroker({ config, logger, upstream: target, stores = memoryStores(config.SESSION_RECORD_TTL_S * 1000), fetch }: BrokerOptions): Broker {
@@ -91,6 +112,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const events = new SessionEvents(sessionLogger);
   const follower = new SessionFollower({ queue: stores.follow, sessions, admission, registry, logger: sessionLogger, intervalMs: config.SESSION_FOLLOW_INTERVAL_MS, events });
   metrics.trackActive(() => admission.count().catch(() => 0));
+  const journal = new Journal(stores.journal, { replicaId: replicaId(config.REPLICA_ID), incarnation: randomUUID() }, sessionLogger);
   const orchestrator = new SessionOrchestrator({
     sessions,
     registry,
@@ -99,10 +121,28 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     logger: sessionLogger,
     readyTimeoutMs: config.SESSION_READY_TIMEOUT_MS,
     expectedReadyMs: config.SESSION_EXPECTED_READY_MS,
+    createTimeoutMs: config.UPSTREAM_CREATE_TIMEOUT_MS,
     observer: metrics.observer,
     events,
+    journal,
   });
   follower.start();
+  const reaper = new Reaper({
+    store: stores.journal,
+    journal,
+    sessions,
+    admission,
+    follower,
+    registry,
+    events,
+    logger: sessionLogger.child({ component: 'reaper' }),
+    heartbeatTtlMs: config.REPLICA_HEARTBEAT_TTL_MS,
+    intervalMs: config.REAPER_INTERVAL_MS,
+    cancelBudgetMs: 15_000,
+    onReaped: metrics.reaped,
+    storeReady: () => stores.healthy(),
+  });
+  void reaper.start();
 
   // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
   const avatars = new AvatarsApi(upstream);
@@ -174,9 +214,16 @@ export function createBroker({ config, logger, upstream: target, stores = memory
       }
       return admission.globalLimit;
     },
+    reaper,
+    beginShutdown() {
+      orchestrator.refuseNew();
+    },
+    shutdownBudgetMs: (graceMs) => orchestrator.shutdownBudgetMs(graceMs),
     async shutdown(graceMs) {
       follower.stop();
       await orchestrator.drain(graceMs);
+      // Whatever is still journaled (a cancel that failed) becomes the other replicas' at once.
+      await reaper.stop({ retire: true });
       await stores.close();
     },
   };

@@ -11,6 +11,7 @@ export interface Metrics {
   httpMiddleware: RequestHandler;
   upstreamAttempt(op: string, status: string, durationMs: number): void;
   rateLimited(limiter: string): void;
+  reaped(outcome: 'cancelled' | 'already-ended' | 'followed' | 'failed'): void;
   rejected(code: string): void;
   /** Reads the number of sessions holding a concurrency slot (starting or running). */
   trackActive(read: () => number | Promise<number>): void;
@@ -88,6 +89,13 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const reaped = new Counter({
+    name: 'broker_sessions_reaped_total',
+    help: 'Sessions a dead replica left behind (or whose cancel failed), settled by the reaper: cancelled, already-ended, followed (delivered, handed to the follower) or failed (retried later)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+
   // Refusals before any upstream call: counted the same whether validation or admission refused.
   const rejected = (code: string) => {
     sessions.inc({ outcome: 'rejected' });
@@ -120,6 +128,7 @@ export function createMetrics(): Metrics {
       upstreamDuration.observe({ op }, durationMs / 1000);
     },
     rateLimited: (limiter) => rateLimited.inc({ limiter }),
+    reaped: (outcome: 'cancelled' | 'already-ended' | 'followed' | 'failed') => reaped.inc({ outcome }),
     rejected,
     trackActive: (read) => {
       readActive = read;

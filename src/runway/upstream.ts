@@ -28,6 +28,8 @@ export interface CallOptions {
   deadline?: number;
   /** Words for error messages, e.g. "creating the session". */
   what?: string;
+  /** This call's own attempt timeout instead of UPSTREAM_TIMEOUT_MS (session create's is longer). */
+  timeoutMs?: number;
 }
 
 export interface AttemptContext {
@@ -109,7 +111,7 @@ export class Upstream {
 
   private async attempt<T>(op: string, run: (ctx: AttemptContext) => Promise<T>, options: CallOptions): Promise<T> {
     const left = options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - Date.now();
-    const timeout = Math.max(1, Math.min(this.options.attemptTimeoutMs, left));
+    const timeout = Math.max(1, Math.min(options.timeoutMs ?? this.options.attemptTimeoutMs, left));
     const signal = options.signal ?? new AbortController().signal;
     const started = performance.now();
     try {

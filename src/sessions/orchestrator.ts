@@ -1,22 +1,22 @@
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { UpstreamAbortedError } from '../runway/errors';
 import { sleep } from '../runway/retry';
 import type { RealtimeSessionsApi, UpstreamSession } from '../runway/sessions';
+import type { SessionRecord, SessionRegistry } from '../store/registry';
 import type { Admission } from './admission';
 import { SessionEvents, type SessionEventType } from './events';
+import { classify, type AbortReason, type CancelReason, type Outcome } from './failure';
 import type { SessionFollower } from './follower';
-import { PollSchedule, type PollTuning } from './poll-schedule';
+import type { Journal } from './journal';
 import type { SessionPlan } from './plan';
+import { PollSchedule, type PollTuning } from './poll-schedule';
 import { ReadinessModel } from './readiness-model';
-import type { SessionRecord, SessionRegistry } from '../store/registry';
+
+export type { CancelReason, Outcome } from './failure';
 
 export type Delivery =
   | { shape: 'credentials'; sessionId: string; serverUrl: string; token: string; roomName: string; expiresAt: string; maxDuration: number }
   | { shape: 'sessionKey'; sessionId: string; sessionKey: string; expiresAt: string };
-
-export type Outcome = 'delivered' | 'timeout' | 'failed' | 'cancelled' | 'client_closed' | 'shutdown' | 'error';
-export type CancelReason = 'timeout' | 'client_closed' | 'session_ended' | 'consume_failed' | 'shutdown' | 'undelivered' | 'requested' | 'error';
 
 /** Hooks for metrics; every one optional. */
 export interface SessionObserver {
@@ -35,42 +35,59 @@ export interface OrchestratorOptions {
   logger: Logger;
   readyTimeoutMs: number;
   expectedReadyMs: number;
+  /** Bound of the one create request; generous, because giving up early loses the id (UPSTREAM_CREATE_TIMEOUT_MS). */
+  createTimeoutMs?: number;
   pollTuning?: PollTuning;
   /** How long a background cancel keeps retrying. */
   cancelBudgetMs?: number;
   observer?: SessionObserver;
   /** Lifecycle facts for listeners (usage, webhooks, tracing); a private one when not given. */
   events?: SessionEvents;
+  /** Crash safety: every upstream id is journaled until it reached a client or was cancelled. */
+  journal?: Journal;
 }
+
+const DEFAULT_CREATE_TIMEOUT_MS = 30_000;
+const DEFAULT_CANCEL_BUDGET_MS = 15_000;
 
 /** One client's request, from create to delivery. Aborts on deadline, disconnect or shutdown. */
 class Attempt {
   readonly started = performance.now();
+  readonly requestedAt = new Date().toISOString();
   readonly deadline: number;
   readonly controller = new AbortController();
-  readonly requestedAt = new Date().toISOString();
   sessionId?: string;
-  leaseId?: string;
-  /** The last known record, for events when the registry cannot be read. */
-  record?: SessionRecord;
   delivered = false;
   readyMs?: number;
+  /** The last known record, for events when the registry cannot be read. */
+  record?: SessionRecord;
+  /** Epoch ms by which a delivered session's slot is freed whatever Runway says. */
+  releaseBy = 0;
 
   constructor(
     readonly plan: SessionPlan,
+    readonly leaseId: string,
     clientSignal: AbortSignal,
     timeoutMs: number,
   ) {
     this.deadline = Date.now() + timeoutMs;
-    const timer = setTimeout(() => this.controller.abort('timeout'), timeoutMs);
+    const timer = setTimeout(() => this.abort('timeout'), timeoutMs);
     timer.unref();
     this.controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-    if (clientSignal.aborted) this.controller.abort('client_closed');
-    else clientSignal.addEventListener('abort', () => this.controller.abort('client_closed'), { once: true });
+    if (clientSignal.aborted) this.abort('client_closed');
+    else clientSignal.addEventListener('abort', () => this.abort('client_closed'), { once: true });
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  get aborted(): AbortReason | undefined {
+    return this.signal.aborted ? (this.signal.reason as AbortReason) : undefined;
+  }
+
+  abort(reason: AbortReason): void {
+    this.controller.abort(reason);
   }
 
   elapsedMs(): number {
@@ -84,7 +101,7 @@ class Attempt {
  * client or cancelled, and every concurrency slot it takes is given back.
  */
 export class SessionOrchestrator {
-  private readonly attempts = new Set<Attempt>();
+  private readonly attempts = new Map<Attempt, Promise<unknown>>();
   private readonly cancels = new Set<Promise<void>>();
   private readonly model: ReadinessModel;
   private readonly schedule: PollSchedule;
@@ -103,9 +120,17 @@ export class SessionOrchestrator {
 
   async start(plan: SessionPlan, clientSignal: AbortSignal): Promise<Delivery> {
     const leaseId = await this.admit(plan);
-    const attempt = new Attempt(plan, clientSignal, this.options.readyTimeoutMs);
-    attempt.leaseId = leaseId;
-    this.track(attempt);
+    const attempt = new Attempt(plan, leaseId, clientSignal, this.options.readyTimeoutMs);
+    const run = this.run(attempt);
+    this.track(attempt, run);
+    try {
+      return await run;
+    } finally {
+      this.untrack(attempt);
+    }
+  }
+
+  private async run(attempt: Attempt): Promise<Delivery> {
     try {
       const sessionId = await this.create(attempt);
       const ready = await this.waitUntilReady(attempt, sessionId);
@@ -114,19 +139,7 @@ export class SessionOrchestrator {
       this.options.observer?.finished?.('delivered', { readyMs: attempt.readyMs, credentialsMs: attempt.elapsedMs() });
       return delivery;
     } catch (err) {
-      const failure = this.explain(err, attempt);
-      if (!attempt.delivered) {
-        await this.options.admission.release(leaseId, plan.owner);
-        if (attempt.sessionId) {
-          this.cancelInBackground(attempt.sessionId, cancelReasonFor(attempt, failure));
-          const patch = statusFor(failure);
-          await this.note(attempt, patch, patch.status as SessionEventType, failure.code);
-        }
-      }
-      this.options.observer?.finished?.(outcomeOf(attempt, failure), { readyMs: attempt.readyMs });
-      throw failure;
-    } finally {
-      this.untrack(attempt);
+      throw await this.fail(attempt, err);
     }
   }
 
@@ -141,10 +154,13 @@ export class SessionOrchestrator {
     }
   }
 
-  /** 1. Ask Runway for a session. Not tied to the client's signal: once sent, we must learn the id to clean up. */
+  /**
+   * 1. Ask Runway for a session. Not tied to the client's signal, and bounded by its own generous
+   * timeout: once sent, we must learn the id to clean up, even after the client has gone.
+   */
   private async create(attempt: Attempt): Promise<string> {
     const { plan } = attempt;
-    const { id } = await this.options.sessions.create(plan.params).catch((err: unknown) => {
+    const { id } = await this.options.sessions.create(plan.params, { timeoutMs: this.createTimeoutMs }).catch((err: unknown) => {
       // On create, "no such resource" can only mean the avatar; Runway may also answer 400 for a custom
       // avatar that is unknown or still processing.
       if (err instanceof AppError && err.code === 'NOT_FOUND') throw new AppError('AVATAR_NOT_FOUND', undefined, { cause: err });
@@ -154,6 +170,7 @@ export class SessionOrchestrator {
       throw err;
     });
     attempt.sessionId = id;
+    await this.options.journal?.opened(id, plan.owner, attempt.leaseId);
     attempt.record = {
       id,
       owner: plan.owner,
@@ -237,18 +254,24 @@ export class SessionOrchestrator {
 
   /** 4. The slot stays taken while the session may run; the follower frees it when it ends. */
   private async followUntilEnded(attempt: Attempt, delivery: Delivery): Promise<void> {
-    const startsBy = Math.max(Date.now(), Date.parse(delivery.expiresAt) || 0);
-    const releaseBy = delivery.shape === 'credentials' ? Date.parse(delivery.expiresAt) : startsBy + attempt.plan.maxDuration * 1000;
     await this.options.follower
-      .follow({ sessionId: delivery.sessionId, leaseId: attempt.leaseId!, clientId: attempt.plan.owner, releaseBy })
-      .catch((err: unknown) => {
-        // Delivery already happened; the lease still expires by itself at its current deadline.
-        this.options.logger.warn({ sessionId: delivery.sessionId, err: String(err) }, 'could not schedule follow-up of a delivered session');
-      });
+      .follow({ sessionId: delivery.sessionId, leaseId: attempt.leaseId, clientId: attempt.plan.owner, releaseBy: attempt.releaseBy })
+      .then(
+        () => this.options.journal?.closed(delivery.sessionId),
+        (err: unknown) => {
+          // Delivery already happened; the journal keeps it "delivered", so a reaper hands it to the
+          // follower later, and the lease expires by itself at its current deadline anyway.
+          this.options.logger.warn({ sessionId: delivery.sessionId, err: String(err) }, 'could not schedule follow-up of a delivered session');
+        },
+      );
   }
 
   private async markDelivered(attempt: Attempt, id: string, expiresAt: string): Promise<void> {
     attempt.delivered = true;
+    // Credentials: the call ends by expiresAt. Key shape: the client may start it until the key expires.
+    const startsBy = Math.max(Date.now(), Date.parse(expiresAt) || 0);
+    attempt.releaseBy = attempt.plan.shape === 'credentials' ? Date.parse(expiresAt) : startsBy + attempt.plan.maxDuration * 1000;
+    await this.options.journal?.delivered(id, attempt.releaseBy);
     // Credentials exist now and must reach the client: a registry hiccup must not lose them.
     await this.note(attempt, { status: 'delivered', deliveredAt: new Date().toISOString(), expiresAt }, 'delivered').catch((err: unknown) => {
       this.options.logger.warn({ sessionId: id, err: String(err) }, 'could not record delivery; delivering anyway');
@@ -256,15 +279,33 @@ export class SessionOrchestrator {
     this.options.logger.info({ sessionId: id, shape: attempt.plan.shape, ms: Math.round(attempt.elapsedMs()) }, 'session delivered');
   }
 
+  /** 5. Whatever went wrong: free the slot, cancel upstream, record why, and tell the client. */
+  private async fail(attempt: Attempt, err: unknown): Promise<AppError> {
+    const failure = classify(err, { aborted: attempt.aborted, sessionId: attempt.sessionId, wasReady: attempt.readyMs !== undefined, readyTimeoutMs: this.options.readyTimeoutMs });
+    if (failure.unexpected) this.options.logger.error({ err: describe(err), sessionId: attempt.sessionId }, 'unexpected error while starting a session');
+    if (!attempt.delivered) {
+      await this.options.admission.release(attempt.leaseId, attempt.plan.owner);
+      if (attempt.sessionId) {
+        this.cancelInBackground(attempt.sessionId, failure.cancelReason);
+        const patch = { status: failure.status, endedAt: new Date().toISOString(), endReason: failure.error.code, failureCode: failure.error.failureCode };
+        await this.note(attempt, patch, failure.status as SessionEventType, failure.error.code).catch((noteErr: unknown) => {
+          this.options.logger.warn({ sessionId: attempt.sessionId, err: String(noteErr) }, 'could not record the failed session');
+        });
+      }
+    }
+    this.options.observer?.finished?.(failure.outcome, { readyMs: attempt.readyMs });
+    return failure.error;
+  }
+
   /** The response carrying credentials could not be written: nobody will join, so end it now. */
   abandon(sessionId: string): void {
     this.cancelInBackground(sessionId, 'undelivered');
-    void this.endRecord(sessionId, 'undelivered');
+    void this.endRecordPatiently(sessionId, 'undelivered');
   }
 
   /** Cancel on a caller's request (DELETE): aborts our own polling if still in flight. */
   async cancel(sessionId: string): Promise<void> {
-    for (const attempt of this.attempts) if (attempt.sessionId === sessionId) attempt.controller.abort('requested');
+    for (const attempt of this.attempts.keys()) if (attempt.sessionId === sessionId) attempt.abort('requested');
     await this.cancelUpstream(sessionId, 'requested');
     await this.endRecord(sessionId, 'requested');
   }
@@ -276,6 +317,22 @@ export class SessionOrchestrator {
     // A delivered session that we end is a call that ended; anything earlier never reached a client.
     this.events.emit(before?.status === 'delivered' ? 'ended' : 'cancelled', record, reason);
     if (record.leaseId) await this.options.follower.end({ sessionId, leaseId: record.leaseId, clientId: record.owner });
+  }
+
+  /** Off the request path, so a store outage must not surface as an unhandled rejection: retry a few times. */
+  private async endRecordPatiently(sessionId: string, reason: CancelReason): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.endRecord(sessionId, reason);
+      } catch (err) {
+        if (attempt >= 4) {
+          // The follower still finds the session CANCELLED upstream and frees its slot.
+          this.options.logger.warn({ sessionId, err: String(err) }, 'could not record an abandoned session; the follower frees its slot');
+          return;
+        }
+        await sleep(500 * 2 ** attempt);
+      }
+    }
   }
 
   /** Records a step in the registry and tells the listeners, with the freshest record we have. */
@@ -291,40 +348,65 @@ export class SessionOrchestrator {
     }
   }
 
-  /** 5. Never leave a session behind. Failures are retried and logged, never thrown at a caller. */
+  /** 6. Never leave a session behind. Failures are retried and logged, never thrown at a caller. */
   private cancelInBackground(sessionId: string, reason: CancelReason): void {
     const done = this.cancelUpstream(sessionId, reason).finally(() => this.cancels.delete(done));
     this.cancels.add(done);
   }
 
   private async cancelUpstream(sessionId: string, reason: CancelReason): Promise<void> {
-    const deadline = Date.now() + (this.options.cancelBudgetMs ?? 15_000);
+    const deadline = Date.now() + this.cancelBudgetMs;
+    await this.options.journal?.cancelling(sessionId);
     try {
       const result = await this.options.sessions.cancel(sessionId, { deadline });
+      await this.options.journal?.closed(sessionId);
       this.options.observer?.cancelled?.(reason, result);
       this.options.logger.info({ sessionId, reason, result }, 'session cancelled upstream');
     } catch (err) {
+      // The journal still owes this cancel: the reaper retries it.
       this.options.observer?.cancelled?.(reason, 'failed');
-      this.options.logger.error({ sessionId, reason, err: describe(err) }, 'could not cancel session upstream; it may run until Runway expires it');
+      this.options.logger.error({ sessionId, reason, err: describe(err) }, 'could not cancel session upstream; the reaper will retry');
     }
   }
 
-  /** Refuse new work, let in-flight sessions finish within the grace period, cancel the rest. */
-  async drain(graceMs: number): Promise<void> {
+  /** Start refusing new sessions (503 SHUTTING_DOWN); in-flight ones carry on. */
+  refuseNew(): void {
     this.draining = true;
-    const deadline = Date.now() + graceMs;
-    while (this.attempts.size > 0 && Date.now() < deadline) await sleep(Math.min(50, deadline - Date.now()));
-    for (const attempt of this.attempts) attempt.controller.abort('shutdown');
-    while (this.attempts.size > 0) await sleep(10);
+  }
+
+  /**
+   * Refuse new work, let in-flight sessions finish within the grace period, then abort the rest and
+   * wait for their cleanup: a create already sent is waited for (its id must be learned to cancel
+   * it) and every cancel gets its budget. See shutdownBudgetMs for the worst case.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.refuseNew();
+    const settled = () => Promise.allSettled([...this.attempts.values()]);
+    await Promise.race([settled(), sleep(graceMs)]);
+    for (const attempt of this.attempts.keys()) attempt.abort('shutdown');
+    await settled();
     await Promise.allSettled([...this.cancels]);
+  }
+
+  /** The longest drain(graceMs) can take: grace, then a create still in flight, then its cancel. */
+  shutdownBudgetMs(graceMs: number): number {
+    return graceMs + this.createTimeoutMs + this.cancelBudgetMs + 1000;
   }
 
   get isDraining(): boolean {
     return this.draining;
   }
 
-  private track(attempt: Attempt): void {
-    this.attempts.add(attempt);
+  private get createTimeoutMs(): number {
+    return this.options.createTimeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS;
+  }
+
+  private get cancelBudgetMs(): number {
+    return this.options.cancelBudgetMs ?? DEFAULT_CANCEL_BUDGET_MS;
+  }
+
+  private track(attempt: Attempt, run: Promise<unknown>): void {
+    this.attempts.set(attempt, run);
     this.options.observer?.inflight?.(1);
   }
 
@@ -332,51 +414,6 @@ export class SessionOrchestrator {
     this.attempts.delete(attempt);
     this.options.observer?.inflight?.(-1);
   }
-
-  /** Turns whatever stopped the attempt into the error the client should see. */
-  private explain(err: unknown, attempt: Attempt): AppError {
-    const reason = attempt.signal.aborted ? attempt.signal.reason : undefined;
-    if (reason === 'timeout') {
-      return new AppError('SESSION_TIMEOUT', `The avatar session was not ready within ${Math.round(this.options.readyTimeoutMs / 1000)} s.`, {
-        retryAfter: 5,
-        details: attempt.sessionId ? { sessionId: attempt.sessionId } : undefined,
-      });
-    }
-    if (reason === 'client_closed') return new AppError('CLIENT_CLOSED_REQUEST');
-    if (reason === 'shutdown') return new AppError('SHUTTING_DOWN', undefined, { retryAfter: 1 });
-    if (reason === 'requested') return new AppError('SESSION_FAILED', 'The session was cancelled before it was ready.');
-    if (err instanceof AppError) return err;
-    if (err instanceof UpstreamAbortedError) return new AppError('UPSTREAM_UNAVAILABLE', undefined, { cause: err });
-    this.options.logger.error({ err: describe(err), sessionId: attempt.sessionId }, 'unexpected error while starting a session');
-    return new AppError('INTERNAL', undefined, { cause: err });
-  }
-}
-
-function cancelReasonFor(attempt: Attempt, failure: AppError): CancelReason {
-  const reason = attempt.signal.reason;
-  if (reason === 'timeout' || reason === 'client_closed' || reason === 'shutdown' || reason === 'requested') return reason;
-  if (failure.code === 'SESSION_FAILED') return 'session_ended';
-  if (attempt.readyMs !== undefined) return 'consume_failed';
-  return 'error';
-}
-
-function statusFor(failure: AppError): Partial<SessionRecord> {
-  const status = failure.code === 'SESSION_TIMEOUT' ? 'timed_out' : failure.code === 'SESSION_FAILED' ? 'failed' : 'cancelled';
-  return { status, endedAt: new Date().toISOString(), endReason: failure.code, failureCode: failure.failureCode };
-}
-
-function outcomeOf(attempt: Attempt, failure: AppError): Outcome {
-  switch (attempt.signal.reason) {
-    case 'timeout':
-      return 'timeout';
-    case 'client_closed':
-      return 'client_closed';
-    case 'shutdown':
-      return 'shutdown';
-    case 'requested':
-      return 'cancelled';
-  }
-  return failure.code === 'SESSION_FAILED' ? 'failed' : 'error';
 }
 
 function describe(err: unknown): { name?: string; message?: string } {

@@ -1,3 +1,4 @@
+import { MemoryJournal } from './journal-memory';
 import { MemorySessionRegistry } from './registry';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
@@ -94,6 +95,7 @@ export function memoryStores(recordRetainMs: number): Stores {
     admission: new MemoryAdmission(),
     idempotency: new MemoryIdempotency(),
     follow: new MemoryFollowQueue(),
+    journal: new MemoryJournal(),
     rateLimit: () => undefined,
     healthy: async () => true,
     close: async () => undefined,

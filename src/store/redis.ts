@@ -5,6 +5,7 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { FINISHED_STATUSES, type SessionRecord, type SessionRegistry } from './registry';
+import { JOURNAL_MARK, JOURNAL_TAKE, RedisJournal } from './journal-redis';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
 
 // Shared state for several replicas in one Redis (or Valkey). Every check-then-act runs as one Lua
@@ -18,6 +19,7 @@ import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, Ide
 //   P{follow}:due         sorted set of followed sessions, score = next due time (epoch ms)
 //   P{follow}:data        hash sessionId → FollowedSession JSON
 //   P rl:<limiter>:<client>  rate-limit counters (rate-limit-redis), PX = the window
+//   P{journal}:entries, P hb:<incarnation>  the crash-safety journal (journal-redis.ts)
 //
 // Failure policy: the connection never queues commands while Redis is away (enableOfflineQueue:
 // false) and every command has a deadline (commandTimeout), so a store call fails within about
@@ -148,7 +150,9 @@ class Connection {
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (isReplyError(err)) this.options.logger.error({ err: String(err) }, 'Redis refused a store command');
-      else this.markDown(err);
+      // Before the first connection a command can only fail for being early (a background timer at
+      // boot); a Redis that is really away at boot is reported by the connection's own error event.
+      else if (this.connectedOnce) this.markDown(err);
       throw new AppError('STORE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err });
     }
   }
@@ -443,6 +447,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     admission: new RedisAdmission(conn, prefix),
     idempotency: new RedisIdempotency(conn, prefix),
     follow: new RedisFollowQueue(conn, prefix),
+    journal: new RedisJournal(conn, prefix, { mark: lua(JOURNAL_MARK), take: lua(JOURNAL_TAKE) }),
     rateLimit: (limiterPrefix) => new RedisRateLimit(conn, `${prefix}${limiterPrefix}`),
     healthy: () => conn.healthy(),
     close: () => conn.close(),

@@ -50,9 +50,54 @@ export interface FollowQueue {
   remove(sessionId: string): Promise<void>;
 }
 
+/** The process that created an upstream session and answers for it until it reaches a client or ends. */
+export interface ReplicaRef {
+  /** Stable name of the replica (REPLICA_ID; hostname:port by default). */
+  replicaId: string;
+  /** This run of the process: a restarted replica has the same id and a new incarnation. */
+  incarnation: string;
+}
+
+/**
+ * An upstream session that must not be forgotten: written the moment Runway gives us its id, removed
+ * once it reached a client (and the follower took it) or was cancelled. Whatever is left here by a
+ * replica that stopped heartbeating is the reaper's to clean up. Never holds a sessionKey or token.
+ */
+export interface JournalEntry {
+  sessionId: string;
+  owner: ReplicaRef;
+  /** Who the session was for (a client id, or the warm pool's owner id). */
+  clientId: string;
+  /** The concurrency lease it holds, freed when it is reaped. */
+  leaseId?: string;
+  /** pending: not delivered yet; delivered: the follower must watch it; cancelling: a cancel is owed. */
+  state: 'pending' | 'delivered' | 'cancelling';
+  /** Epoch ms of the last state change. */
+  since: number;
+  /** For delivered sessions: when its slot is released whatever Runway says. */
+  releaseBy?: number;
+}
+
+export interface SessionJournal {
+  put(entry: JournalEntry): Promise<void>;
+  /** Moves an entry to another state; nothing happens when it is gone. */
+  mark(sessionId: string, patch: Pick<JournalEntry, 'state'> & Partial<Pick<JournalEntry, 'releaseBy'>>): Promise<void>;
+  remove(sessionId: string): Promise<void>;
+  /** Removes and returns an entry atomically, so at most one reaper handles it. */
+  take(sessionId: string): Promise<JournalEntry | undefined>;
+  list(): Promise<JournalEntry[]>;
+  /** This incarnation is alive for the next `ttlMs`. */
+  beat(incarnation: string, ttlMs: number): Promise<void>;
+  /** The incarnations among these whose heartbeat has not lapsed. */
+  alive(incarnations: string[]): Promise<Set<string>>;
+  /** A clean shutdown: this incarnation is gone now, not when its heartbeat lapses. */
+  retire(incarnation: string): Promise<void>;
+}
+
 export interface Stores {
   kind: 'memory' | 'redis';
   registry: SessionRegistry;
+  journal: SessionJournal;
   admission: AdmissionStore;
   idempotency: IdempotencyStore;
   follow: FollowQueue;

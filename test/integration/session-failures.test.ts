@@ -22,7 +22,8 @@ describe('cancel triggers', () => {
     const res = await create();
     expect(res.status).toBe(504);
     expect(res.body).toMatchObject({ code: 'SESSION_TIMEOUT', sessionId: expect.any(String) });
-    expect(Date.now() - started).toBeLessThan(1500);
+    // Answered by the 1 s deadline, long before the 10 s readiness (a bound that holds on a busy machine).
+    expect(Date.now() - started).toBeLessThan(8000);
     await eventually(() => onlySession().status === 'CANCELLED');
     expect(h.emulator.ledger().orphans).toBe(0);
   });
