@@ -215,10 +215,13 @@ async function main(): Promise<void> {
       () => 0,
     ),
   );
-  for (let i = 0; i < 300; i++) {
-    if (((await metrics(broker)).get('broker_sessions_inflight') ?? 0) >= PENDING) break;
+  let reached = 0;
+  for (let i = 0; i < 600; i++) {
+    reached = (await metrics(broker)).get('broker_sessions_inflight') ?? 0;
+    if (reached >= PENDING) break;
     await sleep(100);
   }
+  process.stdout.write(`phase 2: ${reached} of ${PENDING} pending\n`);
   await metrics(broker); // resets the event-loop histogram: the window starts now
   const windowStart = await snapshot(broker);
   const livez: number[] = [];
@@ -249,7 +252,8 @@ async function main(): Promise<void> {
 
   // Every pending client leaves: the broker must cancel all of them upstream.
   for (const c of pendingControllers) c.abort();
-  await Promise.all(pendingRequests);
+  const pendingStatuses = new Map<number, number>();
+  for (const status of await Promise.all(pendingRequests)) pendingStatuses.set(status, (pendingStatuses.get(status) ?? 0) + 1);
   let orphans = -1;
   let orphanList: { [k: string]: unknown }[] = [];
   for (let i = 0; i < 600; i++) {
@@ -298,6 +302,7 @@ async function main(): Promise<void> {
     `| upstream connections bounded (UPSTREAM_MAX_CONNECTIONS=${brokerEnv['UPSTREAM_MAX_CONNECTIONS' as keyof typeof brokerEnv] ?? 64}) | max ${Math.max(...sockets)} sockets into the emulator (${inflight} pending) | ${Math.max(...sockets) <= Number(brokerEnv['UPSTREAM_MAX_CONNECTIONS' as keyof typeof brokerEnv] ?? 64) + 2 ? '✅' : '❌'} |`,
     `| /livez latency under ${PENDING} pending | p50 ${fmt(quantile(livez, 0.5), 1)} ms, p99 ${fmt(quantile(livez, 0.99), 1)} ms (${livez.length} probes) | |`,
     `| broker CPU under ${PENDING} pending | ${fmt(cpuShare * 100)}% of one core | |`,
+    `| answers to the ${PENDING} pending requests (0 = aborted by the client while pending) | ${[...pendingStatuses].map(([k, v]) => `${k} × ${v}`).join(', ')}; ${inflight} still in flight at the end of the window | |`,
     `| orphans in the ledger: after phase 1 / after every pending client left | ${orphansBefore} / ${orphans} | ${orphans === 0 ? '✅' : '❌'} |`,
   ];
   const text = lines.join('\n');

@@ -89,6 +89,10 @@ describeWithRedis('chaos: two brokers, one Redis, a faulty Runway, kills and res
       SESSION_READY_TIMEOUT_MS: '6000',
       SESSION_FOLLOW_INTERVAL_MS: '1000',
       SHUTDOWN_GRACE_MS: '3000',
+      // Crash safety, lowered for speed: a replica silent for 2 s is presumed dead, and its
+      // undelivered sessions are cancelled by the survivor (or by itself when it restarts, same REPLICA_ID).
+      REPLICA_HEARTBEAT_TTL_MS: '2000',
+      REAPER_INTERVAL_MS: '500',
       ...(JSON.parse(process.env.CHAOS_BROKER_ENV ?? '{}') as { [k: string]: string }),
     };
     brokers = [await BrokerSlot.create('broker-a', env, logDir), await BrokerSlot.create('broker-b', env, logDir)];

@@ -103,7 +103,7 @@ export class BrokerSlot {
   }
 
   async start(): Promise<void> {
-    const proc = launch(this.name, BROKER_MAIN, this.port, { ...this.env, PORT: String(this.port), HOST: '127.0.0.1' }, this.logDir);
+    const proc = launch(this.name, BROKER_MAIN, this.port, { REPLICA_ID: this.name, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' }, this.logDir);
     this.current = { ...proc, startedAt: Date.now() };
     await waitOk(`${proc.url}/readyz`, 60_000, proc);
     this.ready = true;
