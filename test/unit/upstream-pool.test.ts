@@ -25,6 +25,8 @@ async function countingServer(): Promise<CountingServer> {
       res.end(JSON.stringify({ id: 'sess_1', status: 'NOT_READY', createdAt: new Date(0).toISOString() }));
     }, 5);
   });
+  // A busy machine can leave a pooled socket idle for seconds: the server must not close it under the client.
+  server.keepAliveTimeout = 120_000;
   server.on('connection', (socket) => {
     open++;
     stats.accepted++;
@@ -48,7 +50,14 @@ async function countingServer(): Promise<CountingServer> {
 }
 
 function upstreamFor(baseURL: string, extra: { maxConnections?: number; fetch?: typeof fetch }): Upstream {
-  return new Upstream({ apiKey: 'key', baseURL, attemptTimeoutMs: 10_000, retry: { ...DEFAULT_RETRY_POLICY, retries: 0 }, logger: silentLogger, ...extra });
+  return new Upstream({ apiKey: 'key', baseURL, attemptTimeoutMs: 120_000, retry: { ...DEFAULT_RETRY_POLICY, retries: 0 }, logger: silentLogger, ...extra });
+}
+
+/** Errors from fetch come from another realm under jest: show their own fields, not `{}`. */
+function explain(err: unknown): string {
+  if (err === null || typeof err !== 'object') return String(err);
+  const e = err as { name?: string; message?: string; code?: string; cause?: unknown };
+  return `${e.name ?? 'error'} ${e.code ?? ''} ${e.message ?? ''}${e.cause ? ` <- ${explain(e.cause)}` : ''}`;
 }
 
 /** 200 concurrent calls: SDK retrieves and raw consume-style POSTs through upstream.fetch. */
@@ -58,7 +67,7 @@ async function burst(upstream: Upstream): Promise<void> {
       ? upstream.fetch(`${upstream.baseURL}/v1/realtime_sessions/sess_${i}/consume`, { method: 'POST' }).then((r) => r.json())
       : upstream.idempotent('sessions.retrieve', ({ signal, timeout }) => upstream.sdk.realtimeSessions.retrieve(`sess_${i}`, { signal, timeout })),
   );
-  const results = await Promise.all(calls);
+  const results = await Promise.all(calls.map((call) => call.catch((err: Error & { cause?: { cause?: unknown } }) => Promise.reject(new Error(`${err.message}: ${explain(err.cause?.cause ?? err.cause)}`)))));
   expect(results).toHaveLength(200);
 }
 
