@@ -13,8 +13,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts/copy-assets.js ./scripts/
-RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json && node scripts/copy-assets.js
+COPY scripts/copy-assets.js scripts/build-web.js ./scripts/
+# The /playground and /console bundles (React, the avatars SDK, livekit-client) are built here, so
+# the production stage needs none of those packages.
+COPY web ./web
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json && node scripts/copy-assets.js && node scripts/build-web.js
 
 # ---- production: runtime dependencies + compiled JavaScript only -----------------------------
 FROM node:24-slim AS production

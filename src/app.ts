@@ -40,6 +40,10 @@ import type { SessionRegistry } from './store/registry';
 import { memoryStores } from './store/memory';
 import type { Stores } from './store/types';
 import { sessionsRouter } from './sessions/router';
+import { RecentErrors } from './console/error-tap';
+import { consoleRouter } from './console/router';
+import { ConsoleView } from './console/state';
+import { webPagesRouter } from './playground/router';
 
 export interface BrokerOptions {
   config: Config;
@@ -150,10 +154,15 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const conversations = new ConversationsApi(upstream);
   const knowledge = new Knowledge({ avatars, documents, tokenBudget: config.KNOWLEDGE_TOKEN_BUDGET });
 
+  const apiKeyClients = loadApiKeyClients(config);
+  const recentErrors = new RecentErrors();
+  const consoleView = new ConsoleView({ config, events, admission, metrics: metrics.registry, clients: apiKeyClients, errors: recentErrors });
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.use(requestId);
+  app.use(recentErrors.tap());
   app.use(requestLogger(logger));
   app.use(metrics.httpMiddleware);
   app.use(helmet());
@@ -167,10 +176,11 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   );
   if (config.METRICS_PORT === 0) app.use(metricsRouter(metrics.registry));
   app.use(docsRouter()); // /docs, /openapi.json, /openapi.yaml: public, no credentials either
+  app.use(webPagesRouter({ config, upstreamBaseURL: target.baseURL })); // /playground, /console: static shells; their API calls are authorized as usual
   app.use(corsAllowlist(config.CORS_ORIGINS));
   app.use(
     authenticate({
-      keys: loadApiKeyClients(config),
+      keys: apiKeyClients,
       jwt: createJwtVerifier(config),
       jwtPolicy: (scopes) => jwtPolicy(config, scopes),
       anonymous: anonymousPolicy(config),
@@ -179,7 +189,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   const limited = (name: 'sessions' | 'reads' | 'admin', perMinute: (req: express.Request) => number) => limiter(name, perMinute, stores, metrics.rateLimited);
   app.post('/api/avatar/session', limited('sessions', (req) => req.client.policy?.ratePerMinute ?? config.ANONYMOUS_RATE_PER_MIN));
   app.use('/api/avatar/session/:id', limited('reads', () => config.READ_RATE_PER_MIN));
-  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
+  app.use(['/api/avatars', '/api/documents', '/api/conversations', '/api/presets', '/api/console'], limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
   // admin check and body limits apply there only.
@@ -189,6 +199,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/presets', presetsRouter());
   app.use('/api/conversations', conversationsRouter({ conversations }));
   app.use(sessionConversationRouter({ registry, conversations }));
+  app.use(consoleRouter(consoleView));
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected }));
   app.use(notFound);
   app.use(errorHandler(logger));

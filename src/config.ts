@@ -18,6 +18,8 @@ const list = z.string().transform((v) =>
 interface Setting {
   schema: z.ZodType;
   default?: string;
+  /** Default in development on the embedded emulator (nothing there costs money): lets a developer iterate. */
+  devDefault?: string;
   secret?: boolean;
   doc: string;
 }
@@ -38,7 +40,7 @@ export const SETTINGS = {
   SESSION_READY_TIMEOUT_MS: { schema: int(1000, 600_000), default: '60000', doc: 'overall deadline from request to credentials' },
   SESSION_EXPECTED_READY_MS: { schema: int(100, 300_000), default: '8000', doc: 'prior for the typical time to READY; the poller learns from observed sessions' },
   SESSION_MAX_DURATION_CAP_S: { schema: int(10, 1800), default: '300', doc: 'upper bound for maxDuration; larger requests are clamped' },
-  SESSION_DEFAULT_MAX_DURATION_S: { schema: int(10, 1800), default: '300', doc: 'maxDuration when the request names none (clamped to the cap)' },
+  SESSION_DEFAULT_MAX_DURATION_S: { schema: int(10, 1800), default: '300', devDefault: '60', doc: 'maxDuration when the request names none (clamped to the cap); development on the emulator: 60' },
   SESSION_KEY_SHAPE_ENABLED: { schema: bool, default: 'false', doc: 'allow ?shape=sessionKey (unconsumed {sessionId, sessionKey} for @runwayml/avatars clients)' },
   SESSION_RECORD_TTL_S: { schema: int(60, 7 * 86400), default: '3600', doc: 'how long non-secret session facts stay queryable after the session ends' },
   CORS_ORIGINS: { schema: list, default: '', doc: 'comma-separated browser origins allowed to call the broker cross-origin (empty = same-origin only)' },
@@ -50,8 +52,8 @@ export const SETTINGS = {
   KNOWLEDGE_TOKEN_BUDGET: { schema: int(1, 10_000_000), default: '50000', doc: "knowledge tokens allowed per avatar, checked before attaching (Runway's published limit is 50,000)" },
   ANONYMOUS_SESSIONS: { schema: z.enum(['auto', 'on', 'off']), default: 'auto', doc: 'let browsers without credentials start sessions (a plain AvatarCall connectUrl); auto = on except in production. In production it needs CORS_ORIGINS and ANONYMOUS_AVATARS' },
   ANONYMOUS_AVATARS: { schema: list, default: '', doc: 'avatar ids anonymous browsers may start (empty = any, allowed outside production only)' },
-  ANONYMOUS_RATE_PER_MIN: { schema: int(1, 100_000), default: '10', doc: 'session creations per minute per anonymous address' },
-  ANONYMOUS_MAX_CONCURRENT: { schema: int(1, 10_000), default: '2', doc: 'sessions in flight or running at once per anonymous address' },
+  ANONYMOUS_RATE_PER_MIN: { schema: int(1, 100_000), default: '10', devDefault: '60', doc: 'session creations per minute per anonymous address; development on the emulator: 60' },
+  ANONYMOUS_MAX_CONCURRENT: { schema: int(1, 10_000), default: '2', devDefault: '10', doc: 'sessions in flight or running at once per anonymous address; development on the emulator: 10' },
   CLIENTS_FILE: { schema: z.string().min(1), doc: 'path to a JSON file of API-key clients (a mounted secret): [{name, key | keySha256, scopes, ratePerMinute, maxConcurrent, avatars, overrides, maxDuration}]' },
   CLIENTS_JSON: { schema: z.string().min(1), secret: true, doc: 'the same client list inline, as JSON' },
   CLIENT_RATE_PER_MIN: { schema: int(1, 100_000), default: '30', doc: 'default session creations per minute for an API-key or JWT client' },
@@ -65,7 +67,7 @@ export const SETTINGS = {
   READ_RATE_PER_MIN: { schema: int(1, 100_000), default: '120', doc: 'session status/cancel/conversation reads per minute per client' },
   ADMIN_RATE_PER_MIN: { schema: int(1, 100_000), default: '300', doc: 'management API requests per minute per admin client' },
   GLOBAL_MAX_SESSIONS: { schema: int(0, 100_000), default: '0', doc: 'sessions in flight or running at once across the broker; 0 = the organization\'s gwm1_avatars concurrency from Runway at boot (10 if unknown)' },
-  SESSION_FOLLOW_INTERVAL_MS: { schema: int(1000, 600_000), default: '15000', doc: 'how often a delivered session is checked until it ends, to free its concurrency slot' },
+  SESSION_FOLLOW_INTERVAL_MS: { schema: int(1000, 600_000), default: '15000', devDefault: '5000', doc: 'how often a delivered session is checked until it ends, to free its concurrency slot; development on the emulator: 5000' },
   IDEMPOTENCY_TTL_S: { schema: int(60, 7 * 86400), default: '86400', doc: 'how long an Idempotency-Key is remembered' },
   ADMIN_API_KEYS: { schema: list, default: '', secret: true, doc: 'comma-separated admin API keys, each `name:key` or a bare key; required for the management routes' },
   METRICS_PORT: { schema: int(0, 65535), default: '0', doc: 'serve /metrics on this separate port (internal); 0 = on the main port' },
@@ -73,6 +75,12 @@ export const SETTINGS = {
   REPLICA_ID: { schema: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected 1-128 visible ASCII characters'), doc: 'this replica\'s stable name in the crash-safety journal (default hostname:pid). Must be unique among running replicas; a replica restarted under the same name reaps its predecessor\'s leftovers at boot' },
   REPLICA_HEARTBEAT_TTL_MS: { schema: int(1000, 600_000), default: '10000', doc: 'a replica silent for this long is presumed dead: its undelivered sessions are cancelled upstream by the others (REDIS_URL) and their slots freed' },
   REAPER_INTERVAL_MS: { schema: int(100, 600_000), default: '5000', doc: 'how often each replica sweeps the journal for sessions left behind by dead replicas and for cancels that failed' },
+  PLAYGROUND: { schema: z.enum(['auto', 'on', 'off']), default: 'auto', doc: 'serve the /playground page (a real AvatarCall through this broker, with a live timeline); auto = on except in production. Its requests use the same access policy as any frontend' },
+  PLAYGROUND_CONNECT_ORIGINS: { schema: list, default: '', doc: 'origins the /playground page may connect to besides its own (CSP connect-src): the LiveKit server in the credentials, e.g. wss://example.livekit.cloud. Empty = the emulator\'s origin on the emulator, else any wss:' },
+  SHUTDOWN_DRAIN_DELAY_MS: { schema: int(0, 300_000), default: '5000', devDefault: '0', doc: 'on SIGTERM, how long /readyz answers 503 and new sessions get 503 SHUTTING_DOWN while the listener still accepts (so load balancers stop routing) before it closes; 0 = close at once; development on the emulator: 0' },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: { schema: int(1000, 600_000), default: '65000', doc: 'idle keep-alive connections close after this; behind a proxy keep it above the proxy\'s idle timeout (60 s on most load balancers) so the proxy never reuses a socket we are closing' },
+  HTTP_HEADERS_TIMEOUT_MS: { schema: int(1000, 600_000), default: '66000', doc: 'a client must send its request headers within this; must exceed HTTP_KEEP_ALIVE_TIMEOUT_MS (Node\'s rule, or a reused socket can be cut mid-request)' },
+  HTTP_REQUEST_TIMEOUT_MS: { schema: int(1000, 3_600_000), default: '120000', doc: 'a client must send its whole request (headers and body, e.g. a 10 MB image upload) within this; at least HTTP_HEADERS_TIMEOUT_MS. It does not bound the response: a session request may wait SESSION_READY_TIMEOUT_MS for READY' },
   REDIS_URL: { schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis://[user:password@]host:port[/db] or rediss://...'), secret: true, doc: 'share rate limits, concurrency slots, session records, idempotency keys and follow-ups with other replicas through this Redis or Valkey (unset = in memory, one process); see docs/scaling.md' },
   REDIS_PREFIX: { schema: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'expected 1-64 visible ASCII characters'), default: 'cb:', doc: 'prefix of every Redis key the broker writes (separate brokers sharing one Redis need different prefixes)' },
   REDIS_COMMAND_TIMEOUT_MS: { schema: int(50, 60_000), default: '1000', doc: 'a Redis command that takes longer fails (session creation then answers 503 STORE_UNAVAILABLE instead of hanging)' },
@@ -85,6 +93,10 @@ export type Config = { [K in keyof Settings]: Value<Settings[K]> } & {
   readonly upstreamMode: 'live' | 'emulator';
   /** Whether browsers without credentials may start sessions. */
   readonly anonymousSessions: boolean;
+  /** Names of the settings the environment set (the rest are defaults); for the boot summary. Optional so hand-made configs stay valid. */
+  readonly fromEnv?: readonly string[];
+  /** True when development defaults applied (NODE_ENV=development on the embedded emulator). */
+  readonly devDefaults?: boolean;
 };
 
 export class ConfigError extends Error {
@@ -97,8 +109,12 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
+  const fromEnv: string[] = [];
+  const devDefaults = usesDevDefaults(env);
   for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
-    const raw = env[name]?.trim() || setting.default;
+    const given = env[name]?.trim();
+    if (given) fromEnv.push(name);
+    const raw = given || (devDefaults && setting.devDefault) || setting.default;
     if (raw === undefined) continue;
     const parsed = setting.schema.safeParse(raw);
     if (parsed.success) values[name] = parsed.data;
@@ -116,8 +132,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.SESSION_DEFAULT_MAX_DURATION_S > config.SESSION_MAX_DURATION_CAP_S) {
     problems.push('SESSION_DEFAULT_MAX_DURATION_S: must not exceed SESSION_MAX_DURATION_CAP_S');
   }
+  if (config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_KEEP_ALIVE_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must exceed HTTP_KEEP_ALIVE_TIMEOUT_MS');
+  }
+  if (config.HTTP_REQUEST_TIMEOUT_MS < config.HTTP_HEADERS_TIMEOUT_MS) {
+    problems.push('HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS');
+  }
   if (problems.length) throw new ConfigError(problems);
-  return { ...config, upstreamMode, anonymousSessions };
+  return { ...config, upstreamMode, anonymousSessions, fromEnv, devDefaults };
+}
+
+/**
+ * Development on the embedded emulator costs nothing, and production-sized limits (2 anonymous
+ * sessions of 300 s) lock a developer out after three tries. Production and live keys keep the
+ * ordinary defaults.
+ */
+function usesDevDefaults(env: NodeJS.ProcessEnv): boolean {
+  const nodeEnv = env.NODE_ENV?.trim() || SETTINGS.NODE_ENV.default;
+  const mode = env.RUNWAY_MODE?.trim() || SETTINGS.RUNWAY_MODE.default;
+  const hasSecret = Boolean(env.RUNWAYML_API_SECRET?.trim());
+  return nodeEnv === 'development' && (mode === 'emulator' || (mode === 'auto' && !hasSecret));
 }
 
 /**
@@ -153,16 +187,22 @@ function resolveMode(config: Omit<Config, 'upstreamMode' | 'anonymousSessions'>,
   return hasSecret ? 'live' : 'emulator';
 }
 
-/** The effective configuration with secrets masked, for the boot log. */
+/** What a secret looks like in the boot log: whether it is set, never any of its characters. */
+export const SECRET_SET = '[set]';
+
+/**
+ * The boot summary: the settings the environment set plus the development defaults in use, never
+ * the ~55 defaults. Secrets show only as set; a prefix of a short secret is most of it.
+ */
 export function describeConfig(config: Config): Record<string, unknown> {
-  const shown: Record<string, unknown> = { upstreamMode: config.upstreamMode, anonymousSessions: config.anonymousSessions };
+  const shown: Record<string, unknown> = {};
+  const fromEnv = new Set(config.fromEnv ?? Object.keys(SETTINGS));
   for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
     const value = (config as Record<string, unknown>)[name];
-    shown[name] = !setting.secret || value === undefined ? value : Array.isArray(value) ? value.map(() => '[masked]') : mask(String(value));
+    if (value === undefined) continue;
+    const devDefault = !fromEnv.has(name) && config.devDefaults && setting.devDefault !== undefined;
+    if (!fromEnv.has(name) && !devDefault) continue;
+    shown[name] = setting.secret ? SECRET_SET : devDefault ? `${String(value)} (development default)` : value;
   }
   return shown;
-}
-
-function mask(secret: string): string {
-  return secret.length > 8 ? `${secret.slice(0, 4)}…[masked]` : '[masked]';
 }

@@ -1,4 +1,4 @@
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+type Encoding = typeof import('gpt-tokenizer/encoding/o200k_base');
 
 // Runway does not publish the tokenizer behind its 50,000-token knowledge limit. o200k_base (the
 // GPT-4o family encoding) is a reasonable stand-in; counts are an estimate and are labelled so.
@@ -14,6 +14,14 @@ const PLAIN = { disallowedSpecial: new Set<string>() };
 const PIECE = 4096;
 const HARD_PIECE = 256;
 const LONG_WORD = /[\p{L}\p{M}]{257}/u;
+
+// The o200k tables cost ~50 MB and ~0.8 s to load, and only document routes count tokens: load them
+// on the first count, not at boot.
+let encoding: Encoding | undefined;
+function countTokens(text: string, options: typeof PLAIN): number {
+  encoding ??= require('gpt-tokenizer/encoding/o200k_base') as Encoding;
+  return encoding.countTokens(text, options);
+}
 
 export function tokenCount(text: string): number {
   let total = 0;

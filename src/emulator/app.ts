@@ -20,8 +20,13 @@ export function createApp(core: EmulatorCore): Express {
   app.set('etag', false); // polling must never get a 304
   // data: URI reference images can be ~5 MB of text
   app.use(express.json({ limit: '8mb' }));
+  // One line per request, in the broker's shape (req, res, responseTime), so both read alike.
   app.use((req, res, next) => {
-    core.log.debug({ method: req.method, url: req.originalUrl }, 'emulator: request');
+    const started = performance.now();
+    res.on('finish', () => {
+      const line = { req: { method: req.method, path: req.path }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
+      core.log.info(line, 'emulator: request');
+    });
     next();
   });
   app.use(controlRoutes(core));

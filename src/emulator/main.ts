@@ -1,7 +1,7 @@
 // Standalone emulator: `npm run emulator` (dist/emulator/main.js) or a docker-compose service.
 // Settings: defaults < EMULATOR_CONFIG JSON file < EMULATOR_* variables.
 import { readFileSync } from 'node:fs';
-import pino from 'pino';
+import { createLogger } from '../logger';
 import { startEmulator } from './index';
 import { mergeSettings, defaultSettings, settingsFromEnv, SettingsError } from './settings';
 
@@ -16,7 +16,8 @@ function readConfig(path: string | undefined): { settings: Record<string, unknow
 
 async function main(): Promise<void> {
   const env = process.env;
-  const log = pino({ level: env.EMULATOR_LOG_LEVEL ?? 'info', base: { service: 'runway-emulator' } });
+  // The broker's logger: one line per request in development, JSON lines in production.
+  const log = createLogger({ level: env.EMULATOR_LOG_LEVEL ?? 'info', pretty: (env.NODE_ENV ?? 'development') === 'development', service: 'runway-emulator' });
   const config = readConfig(env.EMULATOR_CONFIG);
   // A long-running emulator gets a random seed unless one is given: with the fixed default, every
   // restart would hand out the same session ids again, which Runway never does. Tests pin a seed.

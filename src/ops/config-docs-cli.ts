@@ -8,7 +8,7 @@ import { ERROR_CODES } from '../errors';
 const root = join(__dirname, '..', '..');
 const settings = Object.entries(SETTINGS) as [string, { default?: string; secret?: boolean; doc: string }][];
 
-const env = ['# characters-broker configuration. Every variable is optional; the values shown are the defaults.', '# Copy to .env (docker compose reads it).', ''];
+const env = ['# characters-broker configuration. Every variable is optional; the values shown are the defaults.', '# Copy to .env: `npm start`, `npm run emulator` and docker compose read it when present; variables set in the environment win.', '# Development on the embedded emulator (NODE_ENV=development, no key) uses looser limits where a setting says so.', ''];
 for (const [name, s] of settings) env.push(`# ${s.doc}`, `${s.default === undefined || s.secret ? '# ' : ''}${name}=${s.default ?? ''}`, '');
 writeFileSync(join(root, '.env.example'), env.join('\n'));
 

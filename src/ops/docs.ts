@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { apiReference } from '@scalar/express-api-reference';
 import { Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { buildOpenApiDocument, openApiYaml } from './openapi';
 
 // The API reference: the OpenAPI document (generated once, here, from the same code as
 // openapi/openapi.yaml) and Scalar's interactive page. Everything the page needs comes from this
@@ -68,6 +67,9 @@ function pageSecurity(html: string): RequestHandler {
         'font-src': ["'self'", 'data:'],
         'connect-src': ["'self'"],
         'worker-src': ["'self'", 'blob:'],
+        // Served over plain http (compose, http://broker:8080), helmet's default would rewrite the page's
+        // own bundle request to https, which nothing answers. Behind TLS everything is https anyway.
+        'upgrade-insecure-requests': null,
       },
     },
   });
@@ -82,9 +84,14 @@ interface Assets {
 
 let assets: Assets | undefined;
 
-/** Built on first use and kept: the document depends on code only, never on configuration. */
+/**
+ * Built on the first docs request and kept: the document depends on code only, never on
+ * configuration. Not at boot: generating it (and loading every feature's OpenAPI module) was a large
+ * share of the broker's start-up time, for pages few requests ask for.
+ */
 function docsAssets(): Assets {
   if (!assets) {
+    const { buildOpenApiDocument, openApiYaml } = require('./openapi') as typeof import('./openapi');
     const document = buildOpenApiDocument();
     assets = { json: JSON.stringify(document), yaml: openApiYaml(document), page: renderPage(), bundle: scalarBundlePath() };
   }
@@ -92,22 +99,25 @@ function docsAssets(): Assets {
 }
 
 export function docsRouter(): Router {
-  const { json, yaml, page, bundle } = docsAssets();
-
   const router = Router();
   router.get(DOCS_PATHS.json, (_req, res) => {
-    res.type('application/json').send(json);
+    res.type('application/json').send(docsAssets().json);
   });
   router.get(DOCS_PATHS.yaml, (_req, res) => {
-    res.type('application/yaml').send(yaml);
+    res.type('application/yaml').send(docsAssets().yaml);
   });
   router.get(DOCS_PATHS.bundle, (_req, res, next) => {
-    res.sendFile(bundle, { maxAge: '1h', dotfiles: 'deny' }, (err) => {
+    res.sendFile(docsAssets().bundle, { maxAge: '1h', dotfiles: 'deny' }, (err) => {
       if (err && !res.headersSent) next(err);
     });
   });
-  router.get(DOCS_PATHS.page, pageSecurity(page), (_req, res) => {
-    res.type('html').send(page);
-  });
+  let security: RequestHandler | undefined;
+  router.get(
+    DOCS_PATHS.page,
+    (req, res, next) => (security ??= pageSecurity(docsAssets().page))(req, res, next),
+    (_req, res) => {
+      res.type('html').send(docsAssets().page);
+    },
+  );
   return router;
 }

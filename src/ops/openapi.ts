@@ -1,6 +1,7 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { stringify } from 'yaml';
 import { adminSecurity, registerAvatarRoutes } from '../avatars/openapi';
+import { registerConsoleRoutes } from '../console/openapi';
 import { registerConversationRoutes } from '../conversations/openapi';
 import { registerDocumentRoutes } from '../documents/openapi';
 import { registerPresetRoutes } from '../presets/openapi';
@@ -12,7 +13,7 @@ import { registerOpsRoutes } from './openapi-ops';
 
 type Registrar = (registry: OpenAPIRegistry) => void;
 
-const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerOpsRoutes];
+const FEATURES: Registrar[] = [registerSessionRoutes, registerAvatarRoutes, registerDocumentRoutes, registerPresetRoutes, registerConversationRoutes, registerConsoleRoutes, registerOpsRoutes];
 
 /**
  * `operationId` for operations whose feature set none: method + path, `/api` dropped, `{param}` as

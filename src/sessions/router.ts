@@ -99,7 +99,10 @@ async function liveStatus(sessions: RealtimeSessionsApi, record: SessionRecord, 
   }
 }
 
+/** Non-secret facts plus every step time the broker recorded, so a page can draw the session's timeline. */
 function statusView(record: SessionRecord, upstreamStatus: string | null) {
+  // A warm pool (another feature) marks records it served; shown only when the record says so.
+  const pooled = (record as SessionRecord & { pooled?: unknown }).pooled;
   return {
     sessionId: record.id,
     status: record.status,
@@ -107,11 +110,16 @@ function statusView(record: SessionRecord, upstreamStatus: string | null) {
     avatar: record.avatar,
     shape: record.shape,
     maxDuration: record.maxDuration,
+    requestedAt: record.requestedAt ?? null,
     createdAt: record.createdAt,
+    queuedAt: record.queuedAt ?? null,
+    provisioningAt: record.provisioningAt ?? null,
     readyAt: record.readyAt ?? null,
     deliveredAt: record.deliveredAt ?? null,
     endedAt: record.endedAt ?? null,
     expiresAt: record.expiresAt ?? null,
     failureCode: record.failureCode ?? null,
+    endReason: record.endReason ?? null,
+    ...(typeof pooled === 'boolean' ? { pooled } : {}),
   };
 }

@@ -107,11 +107,16 @@ export const sessionStatusResponse = z
     avatar: z.object({ type: z.enum(['runway-preset', 'custom']), id: z.string() }),
     shape: z.enum(['credentials', 'sessionKey']),
     maxDuration: z.number().int(),
-    createdAt: z.iso.datetime(),
+    requestedAt: z.iso.datetime().nullable().meta({ description: 'When the broker admitted the request (the timeline starts here).' }),
+    createdAt: z.iso.datetime().meta({ description: 'When Runway created the session.' }),
+    queuedAt: z.iso.datetime().nullable().meta({ description: 'When the broker first saw Runway queue the session (null if it never did).' }),
+    provisioningAt: z.iso.datetime().nullable().meta({ description: 'When the broker first saw Runway provisioning the avatar.' }),
     readyAt: z.iso.datetime().nullable(),
-    deliveredAt: z.iso.datetime().nullable(),
+    deliveredAt: z.iso.datetime().nullable().meta({ description: 'When the credentials (or key) went to the client.' }),
     endedAt: z.iso.datetime().nullable(),
     expiresAt: z.iso.datetime().nullable(),
     failureCode: z.string().nullable(),
+    endReason: z.string().nullable().meta({ description: 'Why the session ended (cancel reason, error code or upstream status), when known.' }),
+    pooled: z.boolean().optional().meta({ description: 'Present when a warm pool exists: true if the session was taken from it.' }),
   })
   .meta({ id: 'SessionStatus' });

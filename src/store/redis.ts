@@ -150,9 +150,9 @@ class Connection {
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (isReplyError(err)) this.options.logger.error({ err: String(err) }, 'Redis refused a store command');
-      // Before the first connection a command can only fail for being early (a background timer at
-      // boot); a Redis that is really away at boot is reported by the connection's own error event.
-      else if (this.connectedOnce) this.markDown(err);
+      // A command during the first connection attempt is refused (no offline queue) but Redis is not
+      // "down" yet: 'error'/'close' say so if that attempt fails. Otherwise a busy boot logged down + back.
+      else if (this.connectedOnce || !['connecting', 'connect'].includes(this.client.status)) this.markDown(err);
       throw new AppError('STORE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err });
     }
   }

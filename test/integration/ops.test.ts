@@ -87,3 +87,18 @@ describe('request logs', () => {
     expect(levelOf('bad-2')).toBe(50);
   });
 });
+
+describe('/docs', () => {
+  it('does not ask browsers to upgrade its own requests to https (it must work over plain http behind compose)', async () => {
+    const h = await startHarness();
+    try {
+      const res = await request(h.app).get('/docs');
+      expect(res.status).toBe(200);
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('upgrade-insecure-requests');
+    } finally {
+      await h.close();
+    }
+  });
+});

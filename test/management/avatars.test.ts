@@ -200,6 +200,17 @@ describe('update', () => {
   });
 
   it('answers 409 AVATAR_PROCESSING with a sentence to wait for a new image while PROCESSING, without uploading', async () => {
+    // Hold the avatar in PROCESSING (the fast preset finishes in 30 ms, which a busy machine outlasts).
+    const { avatarProcessingMs } = world.emulator.settings();
+    world.emulator.updateSettings({ avatarProcessingMs: 600_000 });
+    try {
+      await patchWhileProcessing();
+    } finally {
+      world.emulator.updateSettings({ avatarProcessingMs });
+    }
+  });
+
+  async function patchWhileProcessing() {
     const { body } = await create().expect(201);
     const uploadsBefore = upstreamCalls(world.emulator, 'uploads.create');
     const viaUrl = await app().patch(`/api/avatars/${body.id}`).set(ADMIN).send({ referenceImage: 'https://example.com/new.jpg' }).expect(409);
@@ -209,7 +220,7 @@ describe('update', () => {
     expect(upstreamCalls(world.emulator, 'uploads.create')).toBe(uploadsBefore);
     // Other fields are fine while processing.
     await app().patch(`/api/avatars/${body.id}`).set(ADMIN).send({ personality: 'Now terse.' }).expect(200);
-  });
+  }
 
   it('maps an upstream 409 (a race with processing) to the same AVATAR_PROCESSING answer', async () => {
     const id = await readyAvatar();

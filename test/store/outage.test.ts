@@ -14,6 +14,14 @@ const CLIENTS = JSON.stringify([{ name: 'app', key: 'app-key-0123456789abcdef', 
 const ADMIN = 'admin-key-0123456789';
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
+// Every wait is on a condition (a log line, a status); the bound only turns a real hang into a
+// failure, so it is generous: a busy machine may take seconds to start Redis or notice it died.
+const PATIENCE = 30_000;
+jest.setTimeout(4 * PATIENCE);
+// A hang is unbounded; a busy machine can still stretch a 300 ms command timeout to a few seconds.
+// How long the timeout really costs is a benchmark figure, not a timed test.
+const HANG = 10_000;
+
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 beforeAll(() => process.on('unhandledRejection', onUnhandled));
@@ -31,22 +39,31 @@ describeWithRedis('Redis outage (in-process broker)', () => {
     await redis?.stop();
   });
 
+  /** Retries a create until Redis serves it again (reconnection takes a moment), bounded by PATIENCE. */
+  const firstServed = async (): Promise<request.Response> => {
+    const until = Date.now() + PATIENCE;
+    for (;;) {
+      const res = await start();
+      if (res.status === 200 || Date.now() > until) return res;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const start = (headers: Record<string, string> = {}) => request(h.app).post('/api/avatar/session').set(bearer('app-key-0123456789abcdef')).set(headers).send({ avatarId: 'music-superstar' });
 
   it('fails closed on create, reports unready, fails open on cheap reads, logs once, and recovers by itself', async () => {
     h = await startHarness({ CLIENTS_JSON: CLIENTS, ADMIN_API_KEYS: `ops:${ADMIN}`, REDIS_COMMAND_TIMEOUT_MS: '500' }, {}, { stores: redisStores(redis.url, 'outage:') });
-    await eventually(() => h.logs.text().includes('shared store connected'), 5000);
+    await eventually(() => h.logs.text().includes('shared store connected'), PATIENCE);
     const before = await start();
     expect(before.status).toBe(200);
     expect((await request(h.app).get('/readyz')).body).toMatchObject({ status: 'ready', checks: { stores: { redis: 'ok' } } });
 
     await redis.kill();
-    await eventually(() => h.logs.text().includes('shared store down'), 5000);
+    await eventually(() => h.logs.text().includes('shared store down'), PATIENCE);
 
     for (let i = 0; i < 5; i += 1) {
       const t0 = Date.now();
       const refused = await start(i % 2 ? { 'Idempotency-Key': `k-${i}` } : {});
-      expect(Date.now() - t0).toBeLessThan(2000); // no hang
+      expect(Date.now() - t0).toBeLessThan(HANG); // bounded by REDIS_COMMAND_TIMEOUT_MS, not hanging
       expect([refused.status, refused.body.code]).toEqual([503, 'STORE_UNAVAILABLE']);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     }
@@ -63,15 +80,11 @@ describeWithRedis('Redis outage (in-process broker)', () => {
     expect((await request(h.app).get('/metrics')).status).toBe(200);
 
     await redis.restart();
-    await eventually(() => h.logs.text().includes('shared store back'), 10_000);
-    let after: request.Response | undefined;
-    for (let i = 0; i < 50 && after?.status !== 200; i += 1) {
-      if (i) await new Promise((r) => setTimeout(r, 100));
-      after = await start();
-    }
-    expect(after?.status).toBe(200);
+    await eventually(() => h.logs.text().includes('shared store back'), PATIENCE);
+    const after = await firstServed();
+    expect(after.status).toBe(200);
     expect((await request(h.app).get('/readyz')).status).toBe(200);
-    expect((await request(h.app).get(`/api/avatar/session/${after!.body.sessionId}`).set(bearer('app-key-0123456789abcdef'))).body.status).toBe('delivered');
+    expect((await request(h.app).get(`/api/avatar/session/${after.body.sessionId}`).set(bearer('app-key-0123456789abcdef'))).body.status).toBe('delivered');
 
     const lines = h.logs.lines.map((l) => JSON.parse(l) as { msg: string; level: number });
     expect(lines.filter((l) => l.msg.startsWith('shared store down'))).toHaveLength(1);
@@ -83,39 +96,35 @@ describeWithRedis('Redis outage (in-process broker)', () => {
 
   it('a session in flight when Redis dies is answered 503 STORE_UNAVAILABLE and cancelled upstream', async () => {
     h = await startHarness({ CLIENTS_JSON: CLIENTS, REDIS_COMMAND_TIMEOUT_MS: '500' }, { readiness: { kind: 'fixed', ms: 1500 } }, { stores: redisStores(redis.url, 'inflight:') });
-    await eventually(() => h.logs.text().includes('shared store connected'), 5000);
+    await eventually(() => h.logs.text().includes('shared store connected'), PATIENCE);
     const pending = start().then((r) => r); // supertest sends on then()
-    await eventually(() => h.emulator.ledger().sessions.length === 1, 5000);
+    await eventually(() => h.emulator.ledger().sessions.length === 1, PATIENCE);
     await redis.kill();
     const res = await pending;
     expect([res.status, res.body.code]).toEqual([503, 'STORE_UNAVAILABLE']);
-    await eventually(() => h.emulator.ledger().sessions[0]?.status === 'CANCELLED', 5000); // never orphaned
+    await eventually(() => h.emulator.ledger().sessions[0]?.status === 'CANCELLED', PATIENCE); // never orphaned
     expect(unhandled).toEqual([]);
   });
 
   it('a Redis that stops answering (hung, partitioned) costs a request REDIS_COMMAND_TIMEOUT_MS, never a hang', async () => {
     h = await startHarness({ CLIENTS_JSON: CLIENTS, REDIS_COMMAND_TIMEOUT_MS: '300' }, {}, { stores: redisStores(redis.url, 'hung:') });
-    await eventually(() => h.logs.text().includes('shared store connected'), 5000);
+    await eventually(() => h.logs.text().includes('shared store connected'), PATIENCE);
     expect((await start()).status).toBe(200);
     redis.pause();
     try {
       const t0 = Date.now();
       const refused = await start();
       expect([refused.status, refused.body.code]).toEqual([503, 'STORE_UNAVAILABLE']);
-      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(Date.now() - t0).toBeLessThan(HANG);
       const t1 = Date.now();
       expect((await request(h.app).get('/readyz')).status).toBe(503);
-      expect(Date.now() - t1).toBeLessThan(1500);
+      expect(Date.now() - t1).toBeLessThan(HANG);
     } finally {
       redis.resume();
     }
-    let after: request.Response | undefined;
-    for (let i = 0; i < 50 && after?.status !== 200; i += 1) {
-      if (i) await new Promise((r) => setTimeout(r, 100));
-      after = await start();
-    }
-    expect(after?.status).toBe(200);
-    await eventually(() => h.logs.text().includes('shared store back'), 5000);
+    const after = await firstServed();
+    expect(after.status).toBe(200);
+    await eventually(() => h.logs.text().includes('shared store back'), PATIENCE);
     expect(unhandled).toEqual([]);
   });
 
@@ -125,7 +134,7 @@ describeWithRedis('Redis outage (in-process broker)', () => {
     expect((await request(h.app).get('/readyz')).status).toBe(503);
     expect((await start()).body.code).toBe('STORE_UNAVAILABLE');
     await redis.restart();
-    await eventually(() => h.logs.text().includes('shared store back'), 10_000);
+    await eventually(() => h.logs.text().includes('shared store back'), PATIENCE);
     expect((await request(h.app).get('/readyz')).status).toBe(200);
     expect((await start()).status).toBe(200);
   });
@@ -162,18 +171,18 @@ describeWithRedis('Redis outage (dist/main.js process)', () => {
       }
     };
 
-    await until(async () => (await readyz()) === 200, 10_000);
+    await until(async () => (await readyz()) === 200, PATIENCE);
     expect(out).toContain('shared store connected');
     expect((await create()).status).toBe(200);
 
     await redis.kill();
-    await until(async () => (await readyz()) === 503, 5000);
+    await until(async () => (await readyz()) === 503, PATIENCE);
     const refused = await create();
     expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([503, 'STORE_UNAVAILABLE']);
 
     await redis.restart();
-    await until(async () => (await readyz()) === 200, 10_000);
-    await until(async () => (await create()).status === 200, 5000);
+    await until(async () => (await readyz()) === 200, PATIENCE);
+    await until(async () => (await create()).status === 200, PATIENCE);
     expect(child.exitCode).toBeNull();
     expect(out.match(/shared store down/g)).toHaveLength(1);
     expect(out.match(/shared store back/g)).toHaveLength(1);

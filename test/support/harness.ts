@@ -9,11 +9,30 @@ import { capturingLogger } from './silent-logger';
 
 export const EMULATOR_KEY = 'key_test_emulator_secret_0123456789';
 
+/** An upstream request as the broker sent it (JSON bodies parsed). */
+export interface SentRequest {
+  method: string;
+  path: string;
+  /** The query string without '?', '' when none. */
+  query: string;
+  body: unknown;
+}
+
+/** The one fast emulator preset: sessions READY in 20 ms, avatars and voices processed in tens of ms. */
+export const FAST_EMULATOR: Partial<EmulatorSettings> = {
+  readiness: { kind: 'fixed', ms: 20 },
+  avatarProcessingMs: 30,
+  voiceProcessingMs: 20,
+  durationScale: 0.001,
+};
+
 export interface Harness {
   broker: Broker;
   emulator: EmulatorHandle;
   app: Broker['app'];
   logs: ReturnType<typeof capturingLogger>;
+  /** Every request the broker sent upstream, in order. */
+  sent: SentRequest[];
   /** Listens on a loopback port (for tests that need a real socket) and returns its origin. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -52,13 +71,21 @@ export async function startHarness(
     ...env,
   });
   const stores = options.stores?.(config, logs.logger);
-  const broker = createBroker({ config, logger: logs.logger, upstream: { baseURL: emulator.url, apiKey: EMULATOR_KEY }, ...(stores ? { stores } : {}) });
+  const sent: SentRequest[] = [];
+  const broker = createBroker({
+    config,
+    logger: logs.logger,
+    upstream: { baseURL: emulator.url, apiKey: EMULATOR_KEY },
+    fetch: recording(sent),
+    ...(stores ? { stores } : {}),
+  });
   let server: Server | undefined;
   return {
     broker,
     emulator,
     app: broker.app,
     logs,
+    sent,
     listen: () =>
       new Promise((resolve) => {
         server = broker.app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`));
@@ -74,13 +101,30 @@ export async function startHarness(
   };
 }
 
-/** Polls until the predicate holds (the broker cancels in the background). */
-export async function eventually(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
+/** Polls until the predicate (sync or async; a throw counts as "not yet") holds: the one way tests wait. */
+export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 3000, describe?: () => string): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
+  while (!(await Promise.resolve().then(predicate).catch(() => false))) {
+    if (Date.now() > until) throw new Error(`condition not met in time${describe ? `: ${describe()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A fetch that records what the broker sends upstream, then sends it. */
+function recording(sent: SentRequest[]): typeof fetch {
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    let body: unknown = init?.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        // keep the text
+      }
+    }
+    sent.push({ method: (init?.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.search.replace(/^\?/, ''), body });
+    return globalThis.fetch(input, init);
+  };
 }
 
 export const sessionOf = (emulator: EmulatorHandle, id: string) => {

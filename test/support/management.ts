@@ -1,81 +1,30 @@
-import type { Express } from 'express';
-import { createBroker, type Broker } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { startEmulator, type EmulatorHandle, type EmulatorSettings } from '../../src/emulator';
-import { silentLogger } from './silent-logger';
+import type { EmulatorHandle, EmulatorSettings } from '../../src/emulator';
+import { FAST_EMULATOR, startHarness, type Harness, type SentRequest } from './harness';
+
+// The management tests' view of the one test world (harness.ts): an admin key, fast avatar
+// processing, one upstream retry.
+
+export { FAST_EMULATOR, type SentRequest };
 
 export const ADMIN_KEY = 'admin-key-for-tests';
 export const ADMIN = { Authorization: `Bearer ${ADMIN_KEY}` };
 
-/** Avatars finish processing in 30 ms, so tests can wait for READY quickly. */
-export const FAST_EMULATOR: Partial<EmulatorSettings> = {
-  readiness: { kind: 'fixed', ms: 20 },
-  avatarProcessingMs: 30,
-  voiceProcessingMs: 20,
-  durationScale: 0.001,
-};
-
-/** An upstream request as the broker sent it (JSON bodies parsed). */
-export interface SentRequest {
-  method: string;
-  path: string;
-  body: unknown;
-}
-
-export interface ManagementWorld {
-  emulator: EmulatorHandle;
-  broker: Broker;
-  app: Express;
-  /** Every request the broker sent upstream, in order. */
-  sent: SentRequest[];
-  close(): Promise<void>;
-}
+export type ManagementWorld = Harness;
 
 /** The broker app wired to a real in-process emulator, with an admin key configured. */
-export async function startManagement(
-  options: { emulator?: Partial<EmulatorSettings>; env?: Record<string, string> } = {},
-): Promise<ManagementWorld> {
-  const emulator = await startEmulator({ settings: { ...FAST_EMULATOR, ...options.emulator } });
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    RUNWAY_MODE: 'emulator',
-    ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
-    UPSTREAM_MAX_RETRIES: '1',
-    // Tests make many requests quickly; rate limits are not what they test.
-    ADMIN_RATE_PER_MIN: '100000',
-    READ_RATE_PER_MIN: '100000',
-    ANONYMOUS_RATE_PER_MIN: '100000',
-    ANONYMOUS_MAX_CONCURRENT: '1000',
-    CLIENT_RATE_PER_MIN: '100000',
-    CLIENT_MAX_CONCURRENT: '1000',
-    GLOBAL_MAX_SESSIONS: '1000',
-    ...options.env,
-  });
-  const sent: SentRequest[] = [];
-  const recordingFetch: typeof fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    let body: unknown = init?.body;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        // keep the text
-      }
-    }
-    sent.push({ method: (init?.method ?? 'GET').toUpperCase(), path: url.pathname, body });
-    return globalThis.fetch(input, init);
-  };
-  const broker = createBroker({ config, logger: silentLogger, upstream: { baseURL: emulator.url, apiKey: 'x' }, fetch: recordingFetch });
-  return {
-    emulator,
-    broker,
-    app: broker.app,
-    sent,
-    async close() {
-      await broker.shutdown(0);
-      await emulator.close();
+export function startManagement(options: { emulator?: Partial<EmulatorSettings>; env?: Record<string, string> } = {}): Promise<ManagementWorld> {
+  return startHarness(
+    {
+      ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
+      UPSTREAM_MAX_RETRIES: '1',
+      ADMIN_RATE_PER_MIN: '100000',
+      CLIENT_MAX_CONCURRENT: '1000',
+      GLOBAL_MAX_SESSIONS: '1000',
+      ...options.env,
     },
-  };
+    // The emulator accepts any key here: some tests call it directly with the SDK.
+    { ...FAST_EMULATOR, apiKey: null, ...options.emulator },
+  );
 }
 
 /** Upstream requests the emulator received for one operation, e.g. 'avatars.create'. */
