@@ -187,18 +187,23 @@ async function main(): Promise<void> {
     }
   };
   let phaseSwitched = false;
-  const worker = async () => {
-    while (next < SESSIONS) {
-      const i = next++;
-      if (i === warmAt) warm = await settle(broker);
-      if (!phaseSwitched && i >= SESSIONS / 2) {
-        phaseSwitched = true;
-        await control('PATCH', '/settings', { readiness: { kind: 'uniform', minMs: 50, maxMs: 500 } });
+  const run = async (to: number) => {
+    const worker = async () => {
+      while (next < to) {
+        const i = next++;
+        if (!phaseSwitched && i >= SESSIONS / 2) {
+          phaseSwitched = true;
+          await control('PATCH', '/settings', { readiness: { kind: 'uniform', minMs: 50, maxMs: 500 } });
+        }
+        await one(i);
       }
-      await one(i);
-    }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  // Warm-up, then a quiet moment to measure, then the rest.
+  await run(warmAt);
+  warm = await settle(broker);
+  await run(SESSIONS);
   const phase1Ms = performance.now() - started;
   const end1 = await settle(broker);
   process.stdout.write(`phase 1: ${SESSIONS} sessions in ${fmt(phase1Ms / 1000, 1)} s; ${JSON.stringify(Object.fromEntries(statuses))}; aborted ${aborted}\n`);
