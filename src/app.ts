@@ -125,6 +125,7 @@ export function createBroker({ config, logger, upstream: target, stores = memory
       upstreamHealth.record(status);
     },
     fetch,
+    maxConnections: config.UPSTREAM_MAX_CONNECTIONS,
   });
   const sessions = new RealtimeSessionsApi(upstream);
   const { registry } = stores;

@@ -48,6 +48,7 @@ export const SETTINGS = {
   UPSTREAM_TIMEOUT_MS: { schema: int(100, 120_000), default: '10000', doc: 'timeout of one upstream HTTP attempt' },
   UPSTREAM_CREATE_TIMEOUT_MS: { schema: int(1000, 300_000), default: '30000', doc: 'bound of the one session-create request (never retried); longer than UPSTREAM_TIMEOUT_MS because giving up early loses the id of a session Runway may have created. A create that answers after the client left is cancelled' },
   UPSTREAM_MAX_RETRIES: { schema: int(0, 10), default: '3', doc: 'retries of idempotent upstream calls (GET, DELETE); session create is never retried' },
+  UPSTREAM_MAX_CONNECTIONS: { schema: int(1, 10_000), default: '64', doc: 'most sockets open to Runway at once: one keep-alive pool shared by every upstream call; calls beyond it wait for a free socket within their attempt timeout' },
   SESSION_READY_TIMEOUT_MS: { schema: int(1000, 600_000), default: '60000', doc: 'overall deadline from request to credentials' },
   SESSION_EXPECTED_READY_MS: { schema: int(100, 300_000), default: '8000', doc: 'prior for the typical time to READY; the poller learns from observed sessions' },
   SESSION_DEFAULT_MAX_DURATION_S: { schema: int(10, 1800), default: '300', devDefault: '60', doc: 'maxDuration when the request names none (clamped to the cap); development on the emulator: 60' },

@@ -59,7 +59,7 @@ export function registerConversationRoutes(registry: OpenAPIRegistry): void {
     request: { params: sessionIdParams },
     responses: {
       200: { description: 'The conversation (Cache-Control: no-store).', content: conversationJson },
-      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'CONVERSATION_NOT_FOUND', 'UPSTREAM_REJECTED', ...UPSTREAM_ERRORS),
+      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'CONVERSATION_NOT_FOUND', 'UPSTREAM_REJECTED', 'STORE_UNAVAILABLE', ...UPSTREAM_ERRORS),
     },
   });
 }

@@ -1,4 +1,5 @@
 import RunwayML from '@runwayml/sdk';
+import { Agent } from 'undici';
 import type { Logger } from '../logger';
 import { toAppError, upstreamStatus, upstreamText, UpstreamAbortedError } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
@@ -12,7 +13,13 @@ export interface UpstreamOptions {
   logger: Logger;
   /** Called once per HTTP attempt; the metrics module listens here. */
   onAttempt?: (op: string, status: string, durationMs: number) => void;
+  /** Replaces the pooled fetch (tests record or fake upstream traffic); no pool is created then. */
   fetch?: typeof fetch;
+  /**
+   * Most sockets open to the upstream origin at once (one keep-alive pool shared by the SDK and
+   * consume). Calls beyond it wait for a free socket, inside their own attempt timeout.
+   */
+  maxConnections?: number;
 }
 
 export interface CallOptions {
@@ -30,6 +37,8 @@ export interface AttemptContext {
   timeout: number;
 }
 
+export const DEFAULT_MAX_CONNECTIONS = 64;
+
 /**
  * The only door to Runway. Wraps the official SDK with the SDK's own retries switched off, so that
  * exactly one policy decides: idempotent calls are retried (see retry.ts), non-idempotent ones are
@@ -37,15 +46,24 @@ export interface AttemptContext {
  */
 export class Upstream {
   readonly sdk: RunwayML;
+  readonly fetch: typeof fetch;
+  /** The keep-alive pool; absent when a fetch is injected. */
+  private readonly pool: Agent | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(readonly options: UpstreamOptions) {
+    // Without a bound every concurrent poll may open its own socket and parser (1 000 pending
+    // sessions meant ~1 000 sockets). One pool, shared by everything that talks upstream, caps that.
+    this.pool = options.fetch ? undefined : new Agent({ connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS });
+    const pool = this.pool;
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, { ...init, dispatcher: pool } as RequestInit));
     this.sdk = new RunwayML({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
       maxRetries: 0,
       timeout: options.attemptTimeoutMs,
       logLevel: 'off',
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: this.fetch,
     });
   }
 
@@ -53,8 +71,13 @@ export class Upstream {
     return this.options.baseURL.replace(/\/+$/, '');
   }
 
-  get fetch(): typeof fetch {
-    return this.options.fetch ?? globalThis.fetch;
+  /**
+   * Closes the pool once in-flight calls finish; later calls fail. Shutdown does not call it (a late
+   * cancel must still reach Runway, and idle pooled sockets do not keep the process alive).
+   */
+  close(): Promise<void> {
+    this.closing ??= this.pool?.close() ?? Promise.resolve();
+    return this.closing;
   }
 
   /** An idempotent call (GET, DELETE, PATCH of a whole value): retried on transient failures. */

@@ -66,7 +66,7 @@ export function registerSessionRoutes(registry: OpenAPIRegistry): void {
     request: { params: sessionIdParams },
     responses: {
       200: { description: 'Non-secret facts about the session.', content: { 'application/json': { schema: sessionStatusResponse } } },
-      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED'),
+      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'STORE_UNAVAILABLE'),
     },
   });
   registry.registerPath({
@@ -77,7 +77,7 @@ export function registerSessionRoutes(registry: OpenAPIRegistry): void {
     request: { params: sessionIdParams },
     responses: {
       204: { description: 'Cancelled (also when it had already ended).' },
-      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED'),
+      ...errorResponses('INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'STORE_UNAVAILABLE'),
     },
   });
 }
