@@ -58,7 +58,8 @@ export function devLine(log: LogLine): string {
     const ms = log.responseTime === undefined ? '' : ` ${Math.round(log.responseTime)}ms`;
     return `${log.req.method} ${log.route ?? log.req.path ?? ''} ${log.res.statusCode}${ms}${log.req.id ? ` ${log.req.id}` : ''}`;
   }
-  return `${log.component ? `${log.component}: ` : ''}${log.msg ?? ''}`;
+  const msg = log.msg ?? '';
+  return log.component && !msg.startsWith(`${log.component}:`) ? `${log.component}: ${msg}` : msg;
 }
 
 /**

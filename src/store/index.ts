@@ -1,7 +1,6 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { memoryStores } from './memory';
-import { createRedisStores } from './redis';
 import type { Stores } from './types';
 
 // Chosen once at boot: Redis when REDIS_URL is set (several replicas act as one broker), otherwise
@@ -13,6 +12,8 @@ export function createStores(config: Config, logger: Logger): Stores {
     logger.info('shared state in memory (REDIS_URL unset): run one replica only');
     return memoryStores(recordRetainMs, config.USAGE_RETENTION_DAYS * 86_400_000);
   }
+  // Loaded only here: ioredis and rate-limit-redis cost ~20 MB and ~0.1 s that one replica never uses.
+  const { createRedisStores } = require('./redis') as typeof import('./redis');
   return createRedisStores({
     url: config.REDIS_URL,
     prefix: config.REDIS_PREFIX,

@@ -50,5 +50,6 @@ describe('development log line', () => {
     const line = devLine({ msg: 'request completed', req: { id: 'r-1', method: 'POST', path: '/api/avatar/session/abc' }, res: { statusCode: 201 }, responseTime: 12.4, route: '/api/avatar/session/:id' });
     expect(line).toBe('POST /api/avatar/session/:id 201 12ms r-1');
     expect(devLine({ msg: 'listening', component: 'emulator' })).toBe('emulator: listening');
+    expect(devLine({ msg: 'emulator: listening', component: 'emulator' })).toBe('emulator: listening');
   });
 });
