@@ -47,6 +47,8 @@ describeWithRedis('tracing with the Redis store', () => {
     broker.stderr!.on('data', (d) => (out += d));
     origin = `http://127.0.0.1:${port}`;
     await eventually(() => out.includes('broker listening'), 45_000);
+    // Listening is not ready: the first request must not race the Redis connection.
+    await eventually(async () => (await fetch(`${origin}/readyz`)).ok, 20_000);
   }, 60_000);
 
   afterAll(async () => {
