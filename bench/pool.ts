@@ -13,6 +13,8 @@ import { loadConfig } from '../src/config';
 import { startEmulator } from '../src/emulator';
 import { meanProvisioningMs } from '../src/sessions/pool-sizing';
 import { fmt, quantile } from './stats';
+// Seeded uniform [0,1) (mulberry32), so both phases see the same arrivals.
+import { mulberry32 as rng } from '../src/emulator/random';
 
 const SECONDS = Number(process.argv[2] ?? 60);
 const WARMUP_S = Number(process.argv[3] ?? 30);
@@ -34,17 +36,6 @@ interface Result {
   pooled: boolean;
 }
 
-/** Seeded uniform [0,1) (mulberry32), so both phases see the same arrivals. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Arrival offsets (ms) per avatar: exponential gaps at each rate. */
 function schedule(totalMs: number): { avatar: string; at: number }[] {

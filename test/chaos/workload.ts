@@ -4,17 +4,10 @@ import type { ContractTable } from './contract';
 // The mixed client workload: what browsers and backends do to the brokers, recorded so that the
 // invariants can be checked afterwards against the emulator's ledger.
 
-/** Seeded PRNG (mulberry32): the same seed gives the same mix of actions and faults. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (the emulator's mulberry32): the same seed gives the same mix of actions and faults. */
+import { mulberry32 as rng } from '../../src/emulator/random';
+
+export { rng };
 
 export type Action = 'normal' | 'abort' | 'idempotent' | 'delete' | 'status';
 
