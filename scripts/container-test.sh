@@ -117,7 +117,17 @@ fi
 say "base image ready ($(elapsed "$t")); engine $ENGINE$( [ -n "${CONTAINERS_CONF:-}" ] && echo ", CONTAINERS_CONF=$CONTAINERS_CONF")"
 
 # The engine must be able to run a container here; if not, say what it said (not a later symptom).
-if ! timeout 120 "$ENGINE" run --rm --network none --entrypoint node "$BASE" -e 'process.exit(0)' >"$STATE/preflight.log" 2>&1; then
+preflight() { timeout 120 "$ENGINE" run --rm --network none --entrypoint node "$BASE" -e 'process.exit(0)' >"$STATE/preflight.log" 2>&1; }
+# A base image already in storage skips the builder, and with it the host settings it writes (runc, pinned
+# ulimits: podman's defaults are refused on some hosts). If the host's own settings cannot run a container
+# and none were chosen, ask the builder for those settings only (with the image present it builds nothing).
+if ! preflight && [ "$ENGINE" = podman ] && [ -z "${CONTAINERS_CONF:-}" ] && [ -f "$MAKE_BASE_IMAGE" ]; then
+  say "podman cannot run a container with this host's defaults; taking the host settings from $MAKE_BASE_IMAGE"
+  if CONF_OUT=$STATE/containers.conf timeout 300 bash "$MAKE_BASE_IMAGE" </dev/null >"$STATE/base-image.log" 2>&1 && [ -s "$STATE/containers.conf" ]; then
+    export CONTAINERS_CONF=$STATE/containers.conf
+  fi
+fi
+if ! preflight; then
   show "$STATE/preflight.log" 10
   abort "$ENGINE cannot run a container on this host (above)$( [ "$ENGINE" = podman ] && echo '; podman reads its settings from containers.conf (CONTAINERS_CONF)')"
 fi
