@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { describeWith as requires, TOOLS } from '../support/requires';
 
 // Debian's `prometheus` package gives promtool and prometheus. Tests that need them run in CI (which
 // installs the package, see .ci/run) and fail there if it is missing; elsewhere they are skipped
@@ -7,20 +7,7 @@ import { spawnSync } from 'node:child_process';
 export const PROMTOOL = process.env.PROMTOOL_BIN ?? 'promtool';
 export const PROMETHEUS = process.env.PROMETHEUS_BIN ?? 'prometheus';
 
-const works = (bin: string) => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0;
-const MISSING = (bin: string) => `${bin} not found: install it (Debian/Ubuntu: apt-get install -y prometheus) to run the observability tests`;
-
-/** `describe` whose tests need the binary; a failing stand-in under CI=true, skipped elsewhere. */
+/** `describe` whose tests need the binary (test/support/requires.ts: skipped locally, failing under CI). */
 export function describeWith(bin: string, name: string, body: () => void): void {
-  describe(name, () => {
-    if (works(bin)) return body();
-    if (process.env.CI) {
-      it(`${name}: needs ${bin}`, () => {
-        throw new Error(`${MISSING(bin)}. CI must install it (.ci/run does).`);
-      });
-    } else {
-      it.skip(`${name} (skipped: ${MISSING(bin)})`, () => undefined);
-      console.warn(`[skip] ${name}: ${MISSING(bin)}`);
-    }
-  });
+  requires(bin === PROMETHEUS ? TOOLS.prometheus : bin === PROMTOOL ? TOOLS.promtool : { bin, install: 'apt-get install -y prometheus' }, name, body);
 }

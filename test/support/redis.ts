@@ -1,3 +1,4 @@
+import { available, describeWith, standInFor, TOOLS } from './requires';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from './ports';
@@ -10,34 +11,18 @@ import { createRedisStores } from '../../src/store/redis';
 // run in CI (which installs the Debian package redis-server) and fail there if it is missing; on a
 // developer machine without it they are skipped with a message.
 
-export const REDIS_BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+export const REDIS_BINARY = TOOLS.redis.bin;
 
-export const redisAvailable: boolean = spawnSync(REDIS_BINARY, ['--version'], { stdio: 'ignore' }).status === 0;
+export const redisAvailable: boolean = available(TOOLS.redis);
 
-const MISSING = `${REDIS_BINARY} not found: install it (Debian/Ubuntu: apt-get install -y redis-server) to run the Redis store tests`;
-
-/**
- * When redis-server is missing, registers what stands in for the Redis tests (a failing test in CI,
- * a skipped one with a message elsewhere) and returns true; call it inside a describe block.
- */
+/** Inside a describe block: the stand-in when redis-server is missing (test/support/requires.ts); true then. */
 export function withoutRedis(name: string): boolean {
-  if (redisAvailable) return false;
-  if (process.env.CI) {
-    it(`${name}: needs redis-server`, () => {
-      throw new Error(`${MISSING}. CI must install it (.ci/run does).`);
-    });
-  } else {
-    it.skip(`${name} (skipped: ${MISSING})`, () => undefined);
-    console.warn(`[skip] ${name}: ${MISSING}`);
-  }
-  return true;
+  return standInFor(TOOLS.redis, name);
 }
 
-/** `describe` whose tests need redis-server (see withoutRedis). */
+/** `describe` whose tests need redis-server. */
 export function describeWithRedis(name: string, body: () => void): void {
-  describe(name, () => {
-    if (!withoutRedis(name)) body();
-  });
+  describeWith(TOOLS.redis, name, body);
 }
 
 export interface RedisServer {
