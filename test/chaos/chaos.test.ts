@@ -30,6 +30,8 @@ const SETTLE_MS = Number(process.env.CHAOS_SETTLE_MS ?? (FULL ? 60_000 : 30_000)
 const STRICT_ORPHANS = FULL || process.env.CHAOS_STRICT_ORPHANS === '1';
 /** See the orphan test: how long before a SIGKILL a session may be created without being journaled yet. */
 const KILL_WINDOW_MS = 2000;
+/** The longest delay test/chaos/faults.ts injects into a create (its create:timeout rule). */
+const LONGEST_CREATE_DELAY_MS = CHAOS_UPSTREAM_TIMEOUT_MS + 500;
 
 /** Crash safety (journal + reaper) is on main once its settings exist; until then orphans after a SIGKILL are expected. */
 const REAPER_SETTINGS = Object.keys(SETTINGS).filter((k) => /REAPER|HEARTBEAT|JOURNAL/.test(k));
@@ -198,13 +200,14 @@ describeWithRedis('chaos: two brokers, one Redis, a faulty Runway, kills and res
   });
 
   (reaperLanded ? it : it.failing)('0 orphans in the ledger: every upstream session was consumed or cancelled', () => {
-    // Known gap (reported to the lead): a session Runway created in the last moment before a SIGKILL,
-    // whose id the broker had not journaled yet, cannot be reaped. The short run tolerates those
-    // (created at most KILL_WINDOW_MS before the SIGKILL) and prints them; the full run and
+    // The one window no broker can close (README, Crash safety): a create request in flight when its
+    // broker is SIGKILLed; nobody learns the id and Runway lists no sessions. Its session is created
+    // upstream shortly before the kill, or after it when the emulator delayed the create (up to the
+    // longest injected create delay). The short run tolerates those and prints them; the full run and
     // CHAOS_STRICT_ORPHANS=1 do not.
     const all = outcome.ledger.sessions.filter((s) => s.orphan);
-    const inWindow = all.filter((s) => outcome.killedAt - s.createdAt >= 0 && outcome.killedAt - s.createdAt <= KILL_WINDOW_MS);
-    if (inWindow.length > 0) console.warn(`chaos: ${inWindow.length} orphan(s) created within ${KILL_WINDOW_MS} ms before the SIGKILL (journal gap)`);
+    const inWindow = all.filter((s) => s.createdAt - outcome.killedAt >= -KILL_WINDOW_MS && s.createdAt - outcome.killedAt <= LONGEST_CREATE_DELAY_MS + 500);
+    if (inWindow.length > 0) console.warn(`chaos: ${inWindow.length} orphan(s) from creates in flight at the SIGKILL (created ${KILL_WINDOW_MS} ms before to ${LONGEST_CREATE_DELAY_MS + 500} ms after it)`);
     const counted = STRICT_ORPHANS ? all : all.filter((s) => !inWindow.includes(s));
     expect(counted.map((s) => `${s.id} ${s.status} created ${s.createdAt - outcome.killedAt} ms from the SIGKILL`)).toEqual([]);
   });
