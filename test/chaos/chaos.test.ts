@@ -235,7 +235,7 @@ describeWithRedis('chaos: two brokers, one Redis, a faulty Runway, kills and res
 });
 
 function orphanIds(ledger: Ledger, killedAt?: number): string[] {
-  return ledger.sessions.filter((s) => s.orphan).map((s) => `${s.id} ${s.status}${killedAt ? ` ${s.createdAt - killedAt} ms` : ''}`);
+  return ledger.sessions.filter((s) => s.orphan).map((s) => `${s.id} ${s.status}${killedAt ? ` ${s.createdAt - killedAt} ms` : ''} polls=${s.polls} deletes=${s.deletes}`);
 }
 
 function figures(o: Outcome): ChaosFigures {
