@@ -8,10 +8,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startEmulator } from '../src/emulator';
 import { fmt, quantile } from './stats';
+import { freePort } from './local';
 
 const RUNS = Number(process.argv[2] ?? 10);
 const SESSIONS = Number(process.argv[3] ?? 100);
@@ -26,14 +26,6 @@ interface Sample {
   cpuMsPerSession: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const cpuMs = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

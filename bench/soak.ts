@@ -21,9 +21,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fmt, quantile } from './stats';
+import { freePort } from './local';
 
 const SESSIONS = Number(process.argv[2] ?? 20_000);
 const PENDING = Number(process.argv[3] ?? 1000);
@@ -32,13 +32,6 @@ const KEY = 'key_soak_emulator_secret_0123456789';
 const ROOT = join(__dirname, '..', '..');
 const WINDOW_MS = 20_000;
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -12,11 +12,10 @@
 //   npm run bench:stores -- [pairs=2000] [requests=2000] [concurrency=64]
 //
 // Uses REDIS_URL when set, otherwise starts `redis-server` on a free port (--save '' --appendonly no).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createBroker, type Broker } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -26,6 +25,7 @@ import { memoryStores } from '../src/store/memory';
 import { createRedisStores } from '../src/store/redis';
 import type { Stores } from '../src/store/types';
 import { fmt, mean, quantile } from './stats';
+import { localRedis } from './local';
 
 const PAIRS = Number(process.argv[2] ?? 2000);
 const REQUESTS = Number(process.argv[3] ?? 2000);
@@ -33,28 +33,7 @@ const CONCURRENCY = Number(process.argv[4] ?? 64);
 const KEY = 'bench-key';
 const logger = pino({ level: 'silent' });
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
-async function localRedis(): Promise<{ url: string; stop(): void }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => undefined };
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  child.on('error', (err) => {
-    console.error(`cannot start redis-server (${err.message}); install it or set REDIS_URL`);
-    process.exit(1);
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = createRedisStores({ url, prefix: 'probe:', commandTimeoutMs: 1000, recordRetainMs: 1000, logger });
-  for (let i = 0; i < 200 && !(await probe.healthy()); i += 1) await new Promise((r) => setTimeout(r, 25));
-  await probe.close();
-  return { url, stop: () => child.kill('SIGKILL') };
-}
 
 const redisStores = (url: string, prefix: string) =>
   createRedisStores({ url, prefix, commandTimeoutMs: 1000, recordRetainMs: 3_600_000, logger });
@@ -131,7 +110,7 @@ async function throughput(instances: Instance[], total = REQUESTS, warmup = 200)
 }
 
 async function main() {
-  const redis = await localRedis();
+  const redis = await localRedis(logger);
 
   // 1. Admission latency.
   const memory = memoryStores(3_600_000);

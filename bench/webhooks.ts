@@ -15,11 +15,10 @@
 //   npm run bench:webhooks -- [checks=2000] [sessions=200] [burst=2000]
 //
 // Uses REDIS_URL when set, otherwise starts `redis-server` on a free port (--save '' --appendonly no).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { createBroker, type Broker } from '../src/app';
@@ -31,6 +30,7 @@ import type { SessionRecord } from '../src/store/registry';
 import type { Stores } from '../src/store/types';
 import { Budgets } from '../src/usage/budgets';
 import { fmt, mean, quantile } from './stats';
+import { localRedis } from './local';
 
 const CHECKS = Number(process.argv[2] ?? 2000);
 const SESSIONS = Number(process.argv[3] ?? 200);
@@ -39,28 +39,7 @@ const KEY = 'bench-key';
 const SECRET = `whsec_${Buffer.from('a bench secret of thirty-two byte').toString('base64')}`;
 const logger = pino({ level: 'silent' });
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
-async function localRedis(): Promise<{ url: string; stop(): void }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => undefined };
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  child.on('error', (err) => {
-    console.error(`cannot start redis-server (${err.message}); install it or set REDIS_URL`);
-    process.exit(1);
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = createRedisStores({ url, prefix: 'probe:', commandTimeoutMs: 1000, recordRetainMs: 1000, logger });
-  for (let i = 0; i < 200 && !(await probe.healthy()); i += 1) await new Promise((r) => setTimeout(r, 25));
-  await probe.close();
-  return { url, stop: () => child.kill('SIGKILL') };
-}
 
 const redisStores = (url: string, prefix: string) => createRedisStores({ url, prefix, commandTimeoutMs: 1000, recordRetainMs: 3_600_000, logger });
 
@@ -181,7 +160,7 @@ async function deliveries(emulatorUrl: string, stores: Stores) {
 }
 
 async function main(): Promise<void> {
-  const redis = await localRedis();
+  const redis = await localRedis(logger);
   const emulator = await startEmulator({ settings: { apiKey: KEY, readiness: { kind: 'fixed', ms: 0 }, concurrencyLimit: 100_000 } });
   try {
     console.log(`## Budget check: ${CHECKS} sequential reserve + refund pairs (after 200 warm-up)\n`);
