@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { ADMIN_ERRORS, adminSecurity } from '../http/openapi-admin';
+import { ADMIN_ERRORS, adminRoutes } from '../http/openapi-admin';
 import { errorResponses, type OpenAPIRegistry } from '../http/openapi';
 import { budgetState, budgetSubjectParams, usageQuery, usageReport } from './schemas';
 
 export function registerUsageRoutes(registry: OpenAPIRegistry): void {
-  const security = adminSecurity(registry);
   const tags = ['Usage'];
   registry.registerPath({
     method: 'get',
@@ -26,22 +25,22 @@ export function registerUsageRoutes(registry: OpenAPIRegistry): void {
       ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS),
     },
   });
-  registry.registerPath({
+  // Budgets are admin routes and never call Runway.
+  const route = adminRoutes(registry, 'Usage');
+  route({
     method: 'get',
     path: '/api/usage/budgets/{client}',
-    tags,
-    security,
     summary: "A client's budget windows: limits, minutes used (settled + reserved) and sessions",
     request: { params: budgetSubjectParams },
-    responses: { 200: { description: 'The current windows (empty when the subject has no budget).', content: { 'application/json': { schema: budgetState } } }, ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS) },
+    responses: { 200: { description: 'The current windows (empty when the subject has no budget).', content: { 'application/json': { schema: budgetState } } } },
+    upstream: false,
   });
-  registry.registerPath({
+  route({
     method: 'post',
     path: '/api/usage/budgets/{client}/reset',
-    tags,
-    security,
     summary: "Reset a client's current budget windows to zero",
     request: { params: budgetSubjectParams },
-    responses: { 200: { description: 'The windows after the reset.', content: { 'application/json': { schema: budgetState } } }, ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS) },
+    responses: { 200: { description: 'The windows after the reset.', content: { 'application/json': { schema: budgetState } } } },
+    upstream: false,
   });
 }

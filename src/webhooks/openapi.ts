@@ -1,33 +1,33 @@
-import { ADMIN_ERRORS, adminSecurity } from '../http/openapi-admin';
-import { errorResponses, type OpenAPIRegistry } from '../http/openapi';
+import { adminRoutes } from '../http/openapi-admin';
+import type { OpenAPIRegistry } from '../http/openapi';
 import { deadLetterList, deadLetterParams, endpointList, replayed } from './schemas';
 
 export function registerWebhookRoutes(registry: OpenAPIRegistry): void {
-  const security = adminSecurity(registry);
-  const tags = ['Webhooks'];
-  registry.registerPath({
+  // None of these calls Runway.
+  const route = adminRoutes(registry, 'Webhooks');
+  route({
     method: 'get',
     path: '/api/webhooks/endpoints',
-    tags,
-    security,
     summary: 'Configured webhook endpoints (global and per client; secrets never shown)',
-    responses: { 200: { description: 'The endpoints.', content: { 'application/json': { schema: endpointList } } }, ...errorResponses(...ADMIN_ERRORS) },
+    responses: { 200: { description: 'The endpoints.', content: { 'application/json': { schema: endpointList } } } },
+    validated: false,
+    upstream: false,
   });
-  registry.registerPath({
+  route({
     method: 'get',
     path: '/api/webhooks/dead-letters',
-    tags,
-    security,
     summary: 'Queue depth and the webhooks that used every attempt',
-    responses: { 200: { description: 'Queue counts and dead letters.', content: { 'application/json': { schema: deadLetterList } } }, ...errorResponses(...ADMIN_ERRORS) },
+    responses: { 200: { description: 'Queue counts and dead letters.', content: { 'application/json': { schema: deadLetterList } } } },
+    validated: false,
+    upstream: false,
   });
-  registry.registerPath({
+  route({
     method: 'post',
     path: '/api/webhooks/dead-letters/{id}/replay',
-    tags,
-    security,
     summary: 'Deliver a dead letter again, with a fresh round of attempts (same webhook-id)',
     request: { params: deadLetterParams },
-    responses: { 202: { description: 'Queued again.', content: { 'application/json': { schema: replayed } } }, ...errorResponses('INVALID_REQUEST', ...ADMIN_ERRORS, 'NOT_FOUND') },
+    responses: { 202: { description: 'Queued again.', content: { 'application/json': { schema: replayed } } } },
+    errors: ['NOT_FOUND'],
+    upstream: false,
   });
 }
