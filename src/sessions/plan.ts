@@ -42,14 +42,19 @@ export function planSession(body: CreateSessionBody, shape: SessionPlan['shape']
     avatar,
     shape,
     maxDuration,
-    params: {
-      model: 'gwm1_avatars',
-      avatar: avatar.type === 'runway-preset' ? { type: 'runway-preset', presetId: avatar.id as never } : { type: 'custom', avatarId: avatar.id },
-      maxDuration,
-      ...(body.personality !== undefined ? { personality: body.personality } : {}),
-      ...(body.startScript !== undefined ? { startScript: body.startScript } : {}),
-      ...(body.tools !== undefined ? { tools: body.tools } : {}),
-    },
+    params: createParams(avatar, maxDuration, body),
+  };
+}
+
+/** What Runway is asked for (every planner, template sessions included, builds it here). */
+export function createParams(avatar: AvatarRef, maxDuration: number, fields: Pick<SessionCreateParams, 'personality' | 'startScript' | 'tools'>): SessionCreateParams {
+  return {
+    model: 'gwm1_avatars',
+    avatar: avatar.type === 'runway-preset' ? { type: 'runway-preset', presetId: avatar.id as never } : { type: 'custom', avatarId: avatar.id },
+    maxDuration,
+    ...(fields.personality !== undefined ? { personality: fields.personality } : {}),
+    ...(fields.startScript !== undefined ? { startScript: fields.startScript } : {}),
+    ...(fields.tools !== undefined ? { tools: fields.tools } : {}),
   };
 }
 

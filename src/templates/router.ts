@@ -6,7 +6,7 @@ import { parse, requireJsonBody } from '../http/validate';
 import { notFound, type CatalogEntry, type TemplateCatalog } from './catalog';
 import { LIMITS, lengthsOf, render, resolveVariables, withinLimits } from './render';
 import { previewBody, templateBody, templateIdParams } from './schemas';
-import { createParams } from './start';
+import { templateParams } from './start';
 
 export interface TemplatesRouterDeps {
   config: Pick<Config, 'MANAGEMENT_JSON_BODY_LIMIT' | 'SESSION_DEFAULT_MAX_DURATION_S' | 'SESSION_MAX_DURATION_CAP_S'>;
@@ -53,7 +53,7 @@ export function templatesRouter({ config, catalog }: TemplatesRouterDeps): Route
     const { variables = {} } = parse(previewBody, req.body, 'preview request');
     const rendered = render(template, resolveVariables(template, variables));
     const maxDuration = Math.min(template.maxDuration ?? config.SESSION_DEFAULT_MAX_DURATION_S, config.SESSION_MAX_DURATION_CAP_S);
-    res.json({ template: template.id, params: createParams(template, rendered, maxDuration), lengths: lengthsOf(rendered), limits: LIMITS, withinLimits: withinLimits(rendered) });
+    res.json({ template: template.id, params: templateParams(template, rendered, maxDuration), lengths: lengthsOf(rendered), limits: LIMITS, withinLimits: withinLimits(rendered) });
   });
 
   return router;

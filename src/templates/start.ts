@@ -5,7 +5,7 @@ import type { SessionCreateParams } from '../runway/sessions';
 import { isPresetAvatarId, isUuid } from '../runway/presets';
 import type { AvatarRef } from '../store/registry';
 import type { TemplateStore } from '../store/templates';
-import type { SessionPlan } from '../sessions/plan';
+import { createParams, type SessionPlan } from '../sessions/plan';
 import type { TemplatePlanner } from '../sessions/router';
 import type { TemplateCatalog } from './catalog';
 import type { ContextVerifier, VerifiedContext } from './context';
@@ -82,7 +82,7 @@ export function templatePlanner({ config, catalog, tokens, verifyContext }: Temp
     }
     const maxDuration = Math.min(body.maxDuration ?? template.maxDuration ?? config.SESSION_DEFAULT_MAX_DURATION_S, policy.maxDuration, config.SESSION_MAX_DURATION_CAP_S);
     const avatar = avatarOf(template);
-    const plan: SessionPlan = { owner: client.id, clientLimit: policy.maxConcurrent, avatar, shape, maxDuration, params: createParams(template, rendered, maxDuration) };
+    const plan: SessionPlan = { owner: client.id, clientLimit: policy.maxConcurrent, avatar, shape, maxDuration, params: templateParams(template, rendered, maxDuration) };
     return { plan, template: template.id };
   };
 }
@@ -108,15 +108,7 @@ export function avatarOf(template: Template): AvatarRef {
   return isPresetAvatarId(template.avatarId) ? { type: 'runway-preset', id: template.avatarId } : { type: 'custom', id: template.avatarId.toLowerCase() };
 }
 
-/** What Runway is asked for: the same shape planSession builds. */
-export function createParams(template: Template, rendered: Rendered, maxDuration: number): SessionCreateParams {
-  const avatar = avatarOf(template);
-  return {
-    model: 'gwm1_avatars',
-    avatar: avatar.type === 'runway-preset' ? { type: 'runway-preset', presetId: avatar.id as never } : { type: 'custom', avatarId: avatar.id },
-    maxDuration,
-    ...(rendered.personality !== undefined ? { personality: rendered.personality } : {}),
-    ...(rendered.startScript !== undefined ? { startScript: rendered.startScript } : {}),
-    ...(template.tools !== undefined ? { tools: template.tools } : {}),
-  };
+/** What Runway is asked for: the template's text as rendered, through the one place params are built. */
+export function templateParams(template: Template, rendered: Rendered, maxDuration: number): SessionCreateParams {
+  return createParams(avatarOf(template), maxDuration, { personality: rendered.personality, startScript: rendered.startScript, tools: template.tools });
 }
