@@ -40,10 +40,12 @@ export class RealtimeSessionsApi {
     ).then((created) => this.checked(createdSession, created, 'creating the session', 'sessions.create'));
   }
 
+  /** The poll: the call made most, on the upstream's lean JSON path rather than the SDK's fetch. */
   retrieve(id: string, options: CallOptions = {}): Promise<UpstreamSession> {
+    const path = `/v1/realtime_sessions/${encodeURIComponent(id)}`;
     return this.upstream.idempotent(
       'sessions.retrieve',
-      ({ signal, timeout }) => this.upstream.sdk.realtimeSessions.retrieve(id, { signal, timeout }),
+      (ctx) => this.upstream.json({ method: 'GET', path, ...ctx }) as Promise<UpstreamSession>,
       { what: 'checking the session', ...options },
     ).then((session) => this.checked(retrievedSession, session, 'checking the session', 'sessions.retrieve'));
   }
@@ -80,26 +82,11 @@ export class RealtimeSessionsApi {
    * response would burn the session without delivering anything.
    */
   consume(id: string, sessionKey: string, options: CallOptions = {}): Promise<LiveKitCredentials> {
-    const url = `${this.upstream.baseURL}/v1/realtime_sessions/${encodeURIComponent(id)}/consume`;
+    const path = `/v1/realtime_sessions/${encodeURIComponent(id)}/consume`;
     return this.upstream.once(
       'sessions.consume',
-      async ({ signal, timeout }) => {
-        const response = await this.upstream
-          .fetch(url, {
-            method: 'POST',
-            headers: {
-              Authorization: `Bearer ${sessionKey}`,
-              'Content-Type': 'application/json',
-              'X-Runway-Version': '2024-11-06',
-            },
-            signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]),
-          })
-          .catch((err: unknown) => {
-            if (signal.aborted) throw new RunwayML.APIUserAbortError();
-            throw new RunwayML.APIConnectionError({ message: 'consume failed to connect', cause: err as Error });
-          });
-        const body: unknown = await response.json().catch(() => undefined);
-        if (!response.ok) throw RunwayML.APIError.generate(response.status, body as object | undefined, undefined, response.headers);
+      async (ctx) => {
+        const body = await this.upstream.json({ method: 'POST', path, bearer: sessionKey, ...ctx });
         const parsed = consumeResponse.safeParse(body);
         if (!parsed.success) throw new AppError('UPSTREAM_INVALID_RESPONSE', 'Runway returned malformed session credentials.');
         return parsed.data;

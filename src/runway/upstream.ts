@@ -39,6 +39,19 @@ export interface AttemptContext {
 
 export const DEFAULT_MAX_CONNECTIONS = 64;
 
+/** A JSON call outside the SDK (see Upstream.json). */
+export interface JsonRequest extends AttemptContext {
+  method: 'GET' | 'POST';
+  /** Path and query on the upstream origin, e.g. /v1/realtime_sessions/{id}. */
+  path: string;
+  /** Authorization for this call; the API key when absent. */
+  bearer?: string;
+  body?: unknown;
+}
+
+/** Marks our own attempt timer's abort, to tell it from the caller's. */
+const TIMED_OUT = Symbol('timed out');
+
 /**
  * The only door to Runway. Wraps the official SDK with the SDK's own retries switched off, so that
  * exactly one policy decides: idempotent calls are retried (see retry.ts), non-idempotent ones are
@@ -49,6 +62,9 @@ export class Upstream {
   readonly fetch: typeof fetch;
   /** The keep-alive pool; absent when a fetch is injected. */
   private readonly pool: Agent | undefined;
+  /** The base URL split for the pool's request API. */
+  private readonly origin: string;
+  private readonly basePath: string;
   private closing: Promise<void> | undefined;
 
   constructor(readonly options: UpstreamOptions) {
@@ -56,6 +72,9 @@ export class Upstream {
     // sessions meant ~1 000 sockets). One pool, shared by everything that talks upstream, caps that.
     this.pool = options.fetch ? undefined : new Agent({ connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS });
     const pool = this.pool;
+    const base = new URL(options.baseURL);
+    this.origin = base.origin;
+    this.basePath = base.pathname.replace(/\/+$/, '');
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, { ...init, dispatcher: pool } as RequestInit));
     this.sdk = new RunwayML({
       apiKey: options.apiKey,
@@ -65,6 +84,65 @@ export class Upstream {
       logLevel: 'off',
       fetch: this.fetch,
     });
+  }
+
+  /**
+   * One JSON request on the pool's plain request API, for the calls made per pending session (the
+   * poll) or outside the SDK (consume). Through fetch and the SDK a poll cost ~0.7 ms of CPU and
+   * most of a pending session's garbage; this costs ~0.1 ms. Failures are the SDK's own error
+   * classes, so retries and error mapping treat both paths alike.
+   */
+  async json({ method, path, bearer, body, signal, timeout }: JsonRequest): Promise<unknown> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      authorization: `Bearer ${bearer ?? this.options.apiKey}`,
+      'x-runway-version': this.sdk.runwayVersion,
+      ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+    };
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const own = new AbortController();
+    const onAbort = () => own.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => own.abort(TIMED_OUT), timeout);
+    try {
+      const { status, headers: got, text } = await this.send(method, path, headers, payload, own.signal).catch((err: unknown) => {
+        if (own.signal.reason === TIMED_OUT) throw new RunwayML.APIConnectionTimeoutError();
+        if (signal.aborted) throw new RunwayML.APIUserAbortError();
+        throw new RunwayML.APIConnectionError({ cause: err as Error });
+      });
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      if (status >= 400) throw RunwayML.APIError.generate(status, parsed as object | undefined, undefined, got());
+      return parsed;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Status, lazily built headers (only errors need them) and body text, via the pool or the injected fetch. */
+  private async send(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<{ status: number; headers: () => Headers; text: string }> {
+    if (this.pool) {
+      const res = await this.pool.request({ origin: this.origin, path: this.basePath + path, method, headers, body, signal });
+      const text = await res.body.text();
+      return {
+        status: res.statusCode,
+        text,
+        headers: () => {
+          const out = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) out.set(name, Array.isArray(value) ? value.join(', ') : value);
+          return out;
+        },
+      };
+    }
+    const res = await this.fetch(`${this.baseURL}${path}`, { method, headers, body, signal });
+    const text = await res.text();
+    return { status: res.status, text, headers: () => res.headers };
   }
 
   get baseURL(): string {
@@ -112,7 +190,14 @@ export class Upstream {
   private async attempt<T>(op: string, run: (ctx: AttemptContext) => Promise<T>, options: CallOptions): Promise<T> {
     const left = options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - Date.now();
     const timeout = Math.max(1, Math.min(options.timeoutMs ?? this.options.attemptTimeoutMs, left));
-    const signal = options.signal ?? new AbortController().signal;
+    // The SDK adds an abort listener to the signal it is given and never removes it: handing it a
+    // session-long signal piles up one listener (and controller) per poll. Each attempt gets its
+    // own signal, linked to the caller's only while the attempt runs.
+    const link = new AbortController();
+    const onAbort = () => link.abort(options.signal?.reason);
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    const signal = link.signal;
     const started = performance.now();
     try {
       const result = await run({ signal, timeout });
@@ -123,6 +208,8 @@ export class Upstream {
       const label = status ? String(status) : err instanceof RunwayML.APIUserAbortError ? 'aborted' : 'network';
       this.options.onAttempt?.(op, label, performance.now() - started);
       throw err;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 }

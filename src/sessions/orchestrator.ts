@@ -70,18 +70,26 @@ class Attempt {
   /** The session came from the warm pool. */
   pooled = false;
 
+  private readonly timer: NodeJS.Timeout;
+  private readonly onClientClosed = () => this.abort('client_closed');
+
   constructor(
     readonly plan: SessionPlan,
     readonly leaseId: string,
-    clientSignal: AbortSignal,
+    private readonly clientSignal: AbortSignal,
     timeoutMs: number,
   ) {
     this.deadline = Date.now() + timeoutMs;
-    const timer = setTimeout(() => this.abort('timeout'), timeoutMs);
-    timer.unref();
-    this.controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    this.timer = setTimeout(() => this.abort('timeout'), timeoutMs);
+    this.timer.unref();
     if (clientSignal.aborted) this.abort('client_closed');
-    else clientSignal.addEventListener('abort', () => this.abort('client_closed'), { once: true });
+    else clientSignal.addEventListener('abort', this.onClientClosed, { once: true });
+  }
+
+  /** Once the request is answered: the deadline timer would otherwise hold the attempt until it fires. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.clientSignal.removeEventListener('abort', this.onClientClosed);
   }
 
   get signal(): AbortSignal {
@@ -132,6 +140,7 @@ export class SessionOrchestrator {
     try {
       return await run;
     } finally {
+      attempt.dispose();
       this.untrack(attempt);
     }
   }

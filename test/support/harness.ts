@@ -31,7 +31,7 @@ export interface Harness {
   emulator: EmulatorHandle;
   app: Broker['app'];
   logs: ReturnType<typeof capturingLogger>;
-  /** Every request the broker sent upstream, in order. */
+  /** Every request the broker sent upstream, in order (only with `recordUpstream`). */
   sent: SentRequest[];
   /** Listens on a loopback port (for tests that need a real socket) and returns its origin. */
   listen(): Promise<string>;
@@ -43,6 +43,11 @@ export interface HarnessOptions {
   stores?: (config: Config, logger: Logger) => Stores;
   /** Another harness's emulator, so several brokers talk to one Runway; not closed by this harness. */
   emulator?: EmulatorHandle;
+  /**
+   * Record every upstream request in `sent` (through an injected fetch). Off by default, so the
+   * broker talks upstream through its own pooled transport, as in production.
+   */
+  recordUpstream?: boolean;
 }
 
 /** A real broker wired to a real emulator, as in production but on loopback. */
@@ -76,7 +81,7 @@ export async function startHarness(
     config,
     logger: logs.logger,
     upstream: { baseURL: emulator.url, apiKey: EMULATOR_KEY },
-    fetch: recording(sent),
+    ...(options.recordUpstream ? { fetch: recording(sent) } : {}),
     ...(stores ? { stores } : {}),
   });
   let server: Server | undefined;

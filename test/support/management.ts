@@ -24,6 +24,7 @@ export function startManagement(options: { emulator?: Partial<EmulatorSettings>;
     },
     // The emulator accepts any key here: some tests call it directly with the SDK.
     { ...FAST_EMULATOR, apiKey: null, ...options.emulator },
+    { recordUpstream: true },
   );
 }
 

@@ -17,6 +17,8 @@ function setup(retries = 3) {
     attemptTimeoutMs: 2000,
     retry: { retries, minDelayMs: 10, maxDelayMs: 50 },
     logger: log.logger,
+    // nock intercepts the global fetch, not the pool's sockets: these tests go through fetch.
+    fetch: (input, init) => globalThis.fetch(input, init),
   });
   return { api: new RealtimeSessionsApi(upstream), log };
 }

@@ -18,7 +18,9 @@ const NOW = '2026-11-30T12:00:00.000Z';
 
 function setup() {
   const log = capturingLogger();
-  const upstream = new Upstream({ apiKey: 'key_unit_test_secret', baseURL: BASE, attemptTimeoutMs: 2000, retry: { retries: 3, minDelayMs: 10, maxDelayMs: 50 }, logger: log.logger });
+  // nock intercepts the global fetch, not the pool's sockets: these tests go through fetch.
+  const fetch: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init);
+  const upstream = new Upstream({ apiKey: 'key_unit_test_secret', baseURL: BASE, attemptTimeoutMs: 2000, retry: { retries: 3, minDelayMs: 10, maxDelayMs: 50 }, logger: log.logger, fetch });
   return {
     log,
     sessions: new RealtimeSessionsApi(upstream),
