@@ -41,9 +41,30 @@ describe('PollSchedule', () => {
     expect(schedule.nextDelay(7000, true)).toBe(2000);
   });
 
-  it('never waits longer than the cap, even deep in the tail', () => {
+  it('never waits longer than 2.5 s while the session is within three times the expected time', () => {
     const schedule = new PollSchedule(model());
-    for (const t of [0, 500, 60_000, 600_000]) expect(schedule.nextDelay(t, false)).toBeLessThanOrEqual(2500);
+    for (const t of [0, 500, 8000, 15_000, 24_000]) expect(schedule.nextDelay(t, false)).toBeLessThanOrEqual(2500);
+  });
+
+  it('far past the expected time, waits a fifth of the time so far (at most 10 s), whatever the model says', () => {
+    const schedule = new PollSchedule(model());
+    const gapAt = (t: number) => schedule.nextDelay(t, false);
+    expect(gapAt(30_000)).toBe(6000);
+    expect(gapAt(40_000)).toBe(8000);
+    for (const t of [100_000, 600_000, 3_600_000]) expect(gapAt(t)).toBe(10_000);
+  });
+
+  it('after learning that sessions are fast, backs off a slow one instead of polling it every 100 ms', () => {
+    const fast = new ReadinessModel(300, 0.5);
+    const schedule = new PollSchedule(fast);
+    expect(schedule.nextDelay(300, false)).toBeLessThan(300);
+    expect(schedule.nextDelay(2000, false)).toBe(400);
+    expect(schedule.nextDelay(20_000, false)).toBe(4000);
+  });
+
+  it('keeps polling densely around a slow but expected readiness time', () => {
+    const slow = new ReadinessModel(30_000, 0.5);
+    expect(new PollSchedule(slow).nextDelay(40_000, false)).toBeLessThanOrEqual(2500);
   });
 
   it('learns: after observing fast sessions it polls densely earlier', () => {
