@@ -95,6 +95,9 @@ export class MemoryBudgets implements BudgetStore {
   }
 }
 
+/** How long a counted fact is remembered, so a repeat report is not counted twice. */
+const SEEN_FOR_MS = 2 * 86_400_000;
+
 export class MemoryUsage implements UsageStore {
   private readonly days = new Map<string, Map<string, UsageRow>>();
   private readonly seen = new Map<string, number>();
@@ -105,7 +108,8 @@ export class MemoryUsage implements UsageStore {
     const now = Date.now();
     if (once !== undefined) {
       if ((this.seen.get(once) ?? 0) > now) return;
-      this.seen.set(once, now + 2 * 86_400_000);
+      this.seen.delete(once); // re-inserted at the end: the map stays in expiry order
+      this.seen.set(once, now + SEEN_FOR_MS);
     }
     this.sweep(now);
     const rows = this.days.get(day) ?? new Map<string, UsageRow>();
@@ -123,6 +127,10 @@ export class MemoryUsage implements UsageStore {
   private sweep(now: number): void {
     const oldest = new Date(now - this.retainMs).toISOString().slice(0, 10);
     for (const day of this.days.keys()) if (day < oldest) this.days.delete(day);
-    for (const [key, until] of this.seen) if (until <= now) this.seen.delete(key);
+    // Every key lives equally long and is inserted at the end, so the expired ones are at the front.
+    for (const [key, until] of this.seen) {
+      if (until > now) break;
+      this.seen.delete(key);
+    }
   }
 }

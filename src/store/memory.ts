@@ -9,12 +9,18 @@ import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, Ide
 
 export class MemoryAdmission implements AdmissionStore {
   private readonly leases = new Map<string, { clientId: string; expiresAt: number }>();
+  /** Leases per client, kept with the map, so admission does not scan every lease. */
+  private readonly perClient = new Map<string, number>();
+  private lastExpiry = 0;
 
   async acquire(lease: { id: string; clientId: string; clientLimit: number; globalLimit: number; ttlMs: number }): Promise<AdmissionResult> {
-    this.expire();
+    this.expire(false);
+    // Expired leases only matter when they would refuse someone: then look for them now.
+    if (this.leases.size >= lease.globalLimit || this.countNow(lease.clientId) >= lease.clientLimit) this.expire(true);
     if (this.leases.size >= lease.globalLimit) return 'global_full';
     if (this.countNow(lease.clientId) >= lease.clientLimit) return 'client_full';
     this.leases.set(lease.id, { clientId: lease.clientId, expiresAt: Date.now() + lease.ttlMs });
+    this.perClient.set(lease.clientId, this.countNow(lease.clientId) + 1);
     return 'admitted';
   }
 
@@ -24,23 +30,33 @@ export class MemoryAdmission implements AdmissionStore {
   }
 
   async release(leaseId: string): Promise<void> {
-    this.leases.delete(leaseId);
+    this.drop(leaseId);
   }
 
   async count(clientId?: string): Promise<number> {
-    this.expire();
+    this.expire(true);
     return clientId === undefined ? this.leases.size : this.countNow(clientId);
   }
 
   private countNow(clientId: string): number {
-    let n = 0;
-    for (const lease of this.leases.values()) if (lease.clientId === clientId) n += 1;
-    return n;
+    return this.perClient.get(clientId) ?? 0;
   }
 
-  private expire(): void {
-    const now = Date.now();
-    for (const [id, lease] of this.leases) if (lease.expiresAt <= now) this.leases.delete(id);
+  private drop(leaseId: string): void {
+    const lease = this.leases.get(leaseId);
+    if (!lease) return;
+    this.leases.delete(leaseId);
+    const left = this.countNow(lease.clientId) - 1;
+    if (left > 0) this.perClient.set(lease.clientId, left);
+    else this.perClient.delete(lease.clientId);
+  }
+
+  /** A full scan, so at most once a second unless a decision depends on it. */
+  private expire(now: boolean): void {
+    const at = Date.now();
+    if (!now && at - this.lastExpiry < 1000) return;
+    this.lastExpiry = at;
+    for (const [id, lease] of this.leases) if (lease.expiresAt <= at) this.drop(id);
   }
 }
 
