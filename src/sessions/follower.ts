@@ -57,8 +57,14 @@ export class SessionFollower {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      const due = await this.options.queue.claimDue(now, CLAIM_MS, BATCH);
-      await Promise.all(due.map((session) => this.check(session, now)));
+      // Batch after batch until nothing is due: one batch a tick capped how fast slots came back
+      // (25 session ends a second), and a busy broker ran out of capacity behind its own queue.
+      const until = Date.now() + TICK_MS;
+      for (;;) {
+        const due = await this.options.queue.claimDue(now, CLAIM_MS, BATCH);
+        await Promise.all(due.map((session) => this.check(session, now)));
+        if (due.length < BATCH || Date.now() >= until) break;
+      }
     } catch (err) {
       // A store outage is logged once by the store, not here every second.
       const level = isAppError(err) && err.code === 'STORE_UNAVAILABLE' ? 'debug' : 'warn';
