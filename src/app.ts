@@ -10,23 +10,17 @@ import { authenticate } from './http/auth';
 import { requestId } from './http/context';
 import { corsAllowlist } from './http/cors';
 import { errorHandler, notFound } from './http/errors';
+import { lazyRouter } from './http/lazy';
 import { requestLogger } from './http/logging';
 import type { Logger } from './logger';
+import type { ManagementRouters } from './management';
 import { healthRouter, metricsRouter } from './ops/health';
 import { docsRouter } from './ops/docs';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { UpstreamHealth } from './ops/upstream-health';
-import { avatarsRouter } from './avatars/router';
-import { conversationsRouter } from './conversations/router';
 import { sessionConversationRouter } from './conversations/session-router';
-import { Knowledge } from './documents/knowledge';
-import { knowledgeRouter } from './documents/knowledge-router';
-import { documentsRouter } from './documents/router';
 import { presetsRouter } from './presets/router';
-import { AvatarsApi } from './runway/avatars';
 import { ConversationsApi } from './runway/conversations';
-import { DocumentsApi } from './runway/documents';
-import { UploadsApi } from './runway/uploads';
 import { DEFAULT_RETRY_POLICY } from './runway/retry';
 import { RealtimeSessionsApi } from './runway/sessions';
 import { Upstream } from './runway/upstream';
@@ -189,11 +183,8 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     return { ready: up && !orchestrator.isDraining, stores: { [stores.kind]: up } };
   });
 
-  // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
-  const avatars = new AvatarsApi(upstream);
-  const documents = new DocumentsApi(upstream);
+  // Runway's conversations: webhooks, session transcripts and the management API (issue 4) read them.
   const conversations = new ConversationsApi(upstream);
-  const knowledge = new Knowledge({ avatars, documents, tokenBudget: config.KNOWLEDGE_TOKEN_BUDGET });
   const webhooks = createWebhooks({ config, stores, clients: apiKeyClients, conversations, registry: metrics.registry, logger: logger.child({ component: 'webhooks' }) });
   events.on((event) => webhooks.webhooks.onSessionEvent(event));
   usage.onBudgetExceeded((event) => void webhooks.webhooks.onBudgetExceeded(event));
@@ -250,13 +241,16 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/webhooks', limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
-  // admin check and body limits apply there only.
-  app.use('/api/avatars', knowledgeRouter({ config, knowledge }));
-  app.use('/api/avatars', avatarsRouter({ config, avatars, uploads: new UploadsApi(upstream), knowledge }));
-  app.use('/api/documents', documentsRouter({ config, documents, knowledge }));
+  // admin check and body limits apply there only. Admin-only routers are built on their first
+  // request (lazyRouter): a broker that only hands out sessions never loads their code.
+  let management: ManagementRouters | undefined;
+  const manage = () => (management ??= (require('./management') as typeof import('./management')).managementRouters(config, upstream, conversations));
+  app.use('/api/avatars', lazyRouter(() => manage().knowledge));
+  app.use('/api/avatars', lazyRouter(() => manage().avatars));
+  app.use('/api/documents', lazyRouter(() => manage().documents));
   app.use('/api/presets', presetsRouter());
   app.use('/api/pool', poolRouter({ pool }));
-  app.use('/api/conversations', conversationsRouter({ conversations }));
+  app.use('/api/conversations', lazyRouter(() => manage().conversations));
   app.use('/api/usage', usage.router);
   app.use('/api/webhooks', webhooks.router);
   app.use(sessionConversationRouter({ registry, conversations }));
