@@ -32,7 +32,6 @@ import { Journal } from './sessions/journal';
 import { Reaper } from './sessions/reaper';
 import { WarmPool } from './sessions/pool';
 import { poolSettings } from './sessions/pool-config';
-import { poolRouter } from './sessions/pool-router';
 import { traceSessionEnds } from './sessions/tracing';
 import { tracingEnabled } from './ops/tracing';
 import type { SessionRegistry } from './store/registry';
@@ -48,7 +47,6 @@ import { createWebhooks } from './webhooks';
 import type { Webhooks } from './webhooks/service';
 import { loadTemplatesFile, TemplateCatalog } from './templates/catalog';
 import { createContextVerifier } from './templates/context';
-import { templatesRouter } from './templates/router';
 import { templatePlanner } from './templates/start';
 
 export interface BrokerOptions {
@@ -249,13 +247,13 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/avatars', lazyRouter(() => manage().avatars));
   app.use('/api/documents', lazyRouter(() => manage().documents));
   app.use('/api/presets', presetsRouter());
-  app.use('/api/pool', poolRouter({ pool }));
+  app.use('/api/pool', lazyRouter(() => (require('./sessions/pool-router') as typeof import('./sessions/pool-router')).poolRouter({ pool })));
   app.use('/api/conversations', lazyRouter(() => manage().conversations));
   app.use('/api/usage', usage.router);
   app.use('/api/webhooks', webhooks.router);
   app.use(sessionConversationRouter({ registry, conversations }));
   app.use(consoleRouter(consoleView));
-  app.use('/api/templates', templatesRouter({ config, catalog: templates }));
+  app.use('/api/templates', lazyRouter(() => (require('./templates/router') as typeof import('./templates/router')).templatesRouter({ config, catalog: templates })));
   const planTemplate = templatePlanner({ config, catalog: templates, tokens: stores.templates, verifyContext: createContextVerifier(config) });
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected, templates: planTemplate }));
   app.use(notFound);
