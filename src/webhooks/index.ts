@@ -5,11 +5,11 @@ import type { ConversationsApi } from '../runway/conversations';
 import type { RedisStores } from '../store/redis';
 import type { Stores } from '../store/types';
 import type { Registry } from 'prom-client';
+import { lazyRouter } from '../http/lazy';
 import type { Resolver } from './address';
 import type { DeliveryQueue } from './queue';
 import { webhookEndpoints } from './endpoints';
 import { MemoryDeliveryQueue } from './memory-queue';
-import { webhooksRouter } from './router';
 import { Webhooks } from './service';
 
 export { webhookEndpoints };
@@ -37,5 +37,7 @@ export function createWebhooks({ config, stores, clients, conversations, registr
     queue = new MemoryDeliveryQueue(retry, config.WEBHOOK_CONCURRENCY, logger);
   }
   const webhooks = new Webhooks({ endpoints, queue, conversations, registry, logger, retry, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, resolve });
-  return { webhooks, router: webhooksRouter({ webhooks }), close: () => queue.close() };
+  // The admin routes are built with their first request (none at all on most brokers).
+  const router = lazyRouter(() => (require('./router') as typeof import('./router')).webhooksRouter({ webhooks }));
+  return { webhooks, router, close: () => queue.close() };
 }
