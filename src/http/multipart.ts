@@ -26,7 +26,8 @@ export function multipartFile({ field, maxBytes, label }: FileField): RequestHan
   };
 }
 
-// multer (and busboy) load with the first multipart body, not at boot: only avatar images are uploaded.
+// multer (and busboy) load with the first multipart body, not at boot: only admin uploads (avatar images,
+// document files) use them.
 const loadMulter = () => require('multer') as typeof import('multer');
 
 function fromMulter(err: unknown, { field, maxBytes, label }: FileField): AppError {
