@@ -27,7 +27,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Code and dependencies stay root-owned and read-only for the process; it writes nothing to disk.
+# Code and dependencies stay root-owned and read-only for the process; it writes nothing to disk but
+# Node's compile cache in /tmp, skipped when the root filesystem is read-only.
 USER node
 EXPOSE 8080
 # Liveness only (no upstream dependency). No curl in slim images: node itself does the request.

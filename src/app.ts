@@ -10,23 +10,17 @@ import { authenticate } from './http/auth';
 import { requestId } from './http/context';
 import { corsAllowlist } from './http/cors';
 import { errorHandler, notFound } from './http/errors';
+import { lazyRouter } from './http/lazy';
 import { requestLogger } from './http/logging';
 import type { Logger } from './logger';
+import type { ManagementRouters } from './management';
 import { healthRouter, metricsRouter } from './ops/health';
 import { docsRouter } from './ops/docs';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { UpstreamHealth } from './ops/upstream-health';
-import { avatarsRouter } from './avatars/router';
-import { conversationsRouter } from './conversations/router';
 import { sessionConversationRouter } from './conversations/session-router';
-import { Knowledge } from './documents/knowledge';
-import { knowledgeRouter } from './documents/knowledge-router';
-import { documentsRouter } from './documents/router';
 import { presetsRouter } from './presets/router';
-import { AvatarsApi } from './runway/avatars';
 import { ConversationsApi } from './runway/conversations';
-import { DocumentsApi } from './runway/documents';
-import { UploadsApi } from './runway/uploads';
 import { DEFAULT_RETRY_POLICY } from './runway/retry';
 import { RealtimeSessionsApi } from './runway/sessions';
 import { Upstream } from './runway/upstream';
@@ -38,7 +32,6 @@ import { Journal } from './sessions/journal';
 import { Reaper } from './sessions/reaper';
 import { WarmPool } from './sessions/pool';
 import { poolSettings } from './sessions/pool-config';
-import { poolRouter } from './sessions/pool-router';
 import { traceSessionEnds } from './sessions/tracing';
 import { tracingEnabled } from './ops/tracing';
 import type { SessionRegistry } from './store/registry';
@@ -54,7 +47,6 @@ import { createWebhooks } from './webhooks';
 import type { Webhooks } from './webhooks/service';
 import { loadTemplatesFile, TemplateCatalog } from './templates/catalog';
 import { createContextVerifier } from './templates/context';
-import { templatesRouter } from './templates/router';
 import { templatePlanner } from './templates/start';
 
 export interface BrokerOptions {
@@ -189,11 +181,8 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     return { ready: up && !orchestrator.isDraining, stores: { [stores.kind]: up } };
   });
 
-  // Management API (issue 4): admin routes over Runway's avatars, documents and conversations.
-  const avatars = new AvatarsApi(upstream);
-  const documents = new DocumentsApi(upstream);
+  // Runway's conversations: webhooks, session transcripts and the management API (issue 4) read them.
   const conversations = new ConversationsApi(upstream);
-  const knowledge = new Knowledge({ avatars, documents, tokenBudget: config.KNOWLEDGE_TOKEN_BUDGET });
   const webhooks = createWebhooks({ config, stores, clients: apiKeyClients, conversations, registry: metrics.registry, logger: logger.child({ component: 'webhooks' }) });
   events.on((event) => webhooks.webhooks.onSessionEvent(event));
   usage.onBudgetExceeded((event) => void webhooks.webhooks.onBudgetExceeded(event));
@@ -250,18 +239,21 @@ export function createBroker({ config, logger, upstream: target, stores = memory
   app.use('/api/webhooks', limited('admin', () => config.ADMIN_RATE_PER_MIN));
   // Management routers go first: the sessions router parses every JSON body with its small limit,
   // which would refuse the avatars router's data: URIs. Each is mounted under its own prefix so its
-  // admin check and body limits apply there only.
-  app.use('/api/avatars', knowledgeRouter({ config, knowledge }));
-  app.use('/api/avatars', avatarsRouter({ config, avatars, uploads: new UploadsApi(upstream), knowledge }));
-  app.use('/api/documents', documentsRouter({ config, documents, knowledge }));
+  // admin check and body limits apply there only. Admin-only routers are built on their first
+  // request (lazyRouter): a broker that only hands out sessions never loads their code.
+  let management: ManagementRouters | undefined;
+  const manage = () => (management ??= (require('./management') as typeof import('./management')).managementRouters(config, upstream, conversations));
+  app.use('/api/avatars', lazyRouter(() => manage().knowledge));
+  app.use('/api/avatars', lazyRouter(() => manage().avatars));
+  app.use('/api/documents', lazyRouter(() => manage().documents));
   app.use('/api/presets', presetsRouter());
-  app.use('/api/pool', poolRouter({ pool }));
-  app.use('/api/conversations', conversationsRouter({ conversations }));
+  app.use('/api/pool', lazyRouter(() => (require('./sessions/pool-router') as typeof import('./sessions/pool-router')).poolRouter({ pool })));
+  app.use('/api/conversations', lazyRouter(() => manage().conversations));
   app.use('/api/usage', usage.router);
   app.use('/api/webhooks', webhooks.router);
   app.use(sessionConversationRouter({ registry, conversations }));
   app.use(consoleRouter(consoleView));
-  app.use('/api/templates', templatesRouter({ config, catalog: templates }));
+  app.use('/api/templates', lazyRouter(() => (require('./templates/router') as typeof import('./templates/router')).templatesRouter({ config, catalog: templates })));
   const planTemplate = templatePlanner({ config, catalog: templates, tokens: stores.templates, verifyContext: createContextVerifier(config) });
   app.use(sessionsRouter({ config, orchestrator, registry, sessions, idempotency: stores.idempotency, logger, onRejected: metrics.rejected, templates: planTemplate }));
   app.use(notFound);

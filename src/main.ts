@@ -1,4 +1,5 @@
-import './ops/tracing-preload'; // first: instruments http, express, undici and ioredis before they load
+import './ops/compile-cache'; // first: every module after it is compiled once, then read from the cache
+import './ops/tracing-preload'; // next: instruments http, express, undici and ioredis before they load
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import express from 'express';

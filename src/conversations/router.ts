@@ -1,10 +1,10 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { requireScope } from '../http/auth';
 import { parse } from '../http/validate';
-import type { Conversation, ConversationsApi } from '../runway/conversations';
+import type { ConversationsApi } from '../runway/conversations';
 import { toIso } from '../http/admin';
 import { conversationIdParams, listConversationsQuery, transcriptQuery } from './schemas';
-import { transcriptJson, transcriptText } from './transcript';
+import { sendConversation, transcriptJson, transcriptText } from './transcript';
 
 /** /api/conversations: Runway's record of each session, with transcript export. */
 export function conversationsRouter({ conversations }: { conversations: ConversationsApi }): Router {
@@ -45,10 +45,4 @@ export function conversationsRouter({ conversations }: { conversations: Conversa
   });
 
   return router;
-}
-
-/** The recording URL is a short-lived signed link: never let a cache keep it. */
-export function sendConversation(res: Response, conversation: Conversation): void {
-  res.setHeader('Cache-Control', 'no-store');
-  res.json(conversation);
 }

@@ -3,7 +3,7 @@ import { requireScope } from '../http/auth';
 import type { ConversationsApi } from '../runway/conversations';
 import { ownedRecord } from '../sessions/ownership';
 import type { SessionRegistry } from '../store/registry';
-import { sendConversation } from './router';
+import { sendConversation } from './transcript';
 
 /**
  * GET /api/avatar/session/{id}/conversation: the frontend that started a session may read that

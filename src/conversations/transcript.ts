@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import type { Conversation } from '../runway/conversations';
 
 type Entry = Conversation['transcript'][number];
@@ -45,4 +46,10 @@ export function transcriptText(conversation: Conversation): string {
   }
   if (conversation.transcript.length === 0) lines.push('(no transcript yet)');
   return `${lines.join('\n')}\n`;
+}
+
+/** The recording URL is a short-lived signed link: never let a cache keep it. */
+export function sendConversation(res: Response, conversation: Conversation): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.json(conversation);
 }

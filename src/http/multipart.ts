@@ -1,5 +1,4 @@
 import type { RequestHandler } from 'express';
-import multer from 'multer';
 import { AppError } from '../errors';
 
 export interface FileField {
@@ -15,18 +14,24 @@ export interface FileField {
  * same route also takes JSON. multer's own errors become AppErrors (it would otherwise be a 500).
  */
 export function multipartFile({ field, maxBytes, label }: FileField): RequestHandler {
-  const upload = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 21, fieldNestingDepth: 0 },
-  }).single(field);
+  let upload: RequestHandler | undefined;
   return (req, res, next) => {
     if (!req.is('multipart/form-data')) return next();
+    const multer = loadMulter();
+    upload ??= multer({
+      storage: multer.memoryStorage(),
+      limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 21, fieldNestingDepth: 0 },
+    }).single(field);
     upload(req, res, (err: unknown) => next(err === undefined || err === null ? undefined : fromMulter(err, { field, maxBytes, label })));
   };
 }
 
+// multer (and busboy) load with the first multipart body, not at boot: only admin uploads (avatar images,
+// document files) use them.
+const loadMulter = () => require('multer') as typeof import('multer');
+
 function fromMulter(err: unknown, { field, maxBytes, label }: FileField): AppError {
-  const code = err instanceof multer.MulterError ? err.code : undefined;
+  const code = err instanceof loadMulter().MulterError ? err.code : undefined;
   switch (code) {
     case 'LIMIT_FILE_SIZE':
       return new AppError('PAYLOAD_TOO_LARGE', `${label} is larger than the limit of ${maxBytes} bytes.`, { details: { maxBytes } });

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { apiReference } from '@scalar/express-api-reference';
 import { Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
 
@@ -30,6 +29,8 @@ export function scalarBundlePath(): string {
 /** Renders the page once: the HTML is static, which lets the CSP pin its inline script by hash. */
 function renderPage(): string {
   let html: string | undefined;
+  // Loaded with the first docs request, like the document itself.
+  const { apiReference } = require('@scalar/express-api-reference') as typeof import('@scalar/express-api-reference');
   const handler = apiReference({
     pageTitle: 'characters-broker API reference',
     url: DOCS_PATHS.json,

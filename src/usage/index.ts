@@ -4,11 +4,11 @@ import type { Logger } from '../logger';
 import type { SessionEvent } from '../sessions/events';
 import type { Stores } from '../store/types';
 import type { Registry } from 'prom-client';
+import { lazyRouter } from '../http/lazy';
 import { anonymousBudgets, Budgets, type BudgetExceeded } from './budgets';
 import { UsageGate } from './gate';
 import { Metering } from './metering';
 import { createUsageMetrics } from './metrics';
-import { usageRouter } from './router';
 import { knownNames } from './subjects';
 
 export type { BudgetExceeded };
@@ -42,7 +42,8 @@ export function createUsage({ config, stores, clients, registry, logger }: Usage
     budgets,
     metering,
     gate: new UsageGate(budgets, metering),
-    router: usageRouter({ usage: stores.usage, budgets, retentionDays: config.USAGE_RETENTION_DAYS }),
+    // Built on the first /api/usage request: metering and budgets run from boot, the routes need not.
+    router: lazyRouter(() => (require('./router') as typeof import('./router')).usageRouter({ usage: stores.usage, budgets, retentionDays: config.USAGE_RETENTION_DAYS })),
     /** SessionEvents listener: meter the event, settle the budget when a delivered session ends. */
     async onEvent(event: SessionEvent): Promise<void> {
       if (event.type === 'ended') {
