@@ -1,5 +1,5 @@
 import RunwayML from '@runwayml/sdk';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import type { Logger } from '../logger';
 import { toAppError, upstreamStatus, upstreamText, UpstreamAbortedError } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
@@ -60,8 +60,8 @@ const TIMED_OUT = Symbol('timed out');
 export class Upstream {
   readonly sdk: RunwayML;
   readonly fetch: typeof fetch;
-  /** The keep-alive pool; absent when a fetch is injected. */
-  private readonly pool: Agent | undefined;
+  /** The keep-alive pool, made on the first call (undici costs ~0.1 s to load); never when a fetch is injected. */
+  private agent: Agent | undefined;
   /** The base URL split for the pool's request API. */
   private readonly origin: string;
   private readonly basePath: string;
@@ -70,12 +70,10 @@ export class Upstream {
   constructor(readonly options: UpstreamOptions) {
     // Without a bound every concurrent poll may open its own socket and parser (1 000 pending
     // sessions meant ~1 000 sockets). One pool, shared by everything that talks upstream, caps that.
-    this.pool = options.fetch ? undefined : new Agent({ connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS });
-    const pool = this.pool;
     const base = new URL(options.baseURL);
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/+$/, '');
-    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, { ...init, dispatcher: pool } as RequestInit));
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, { ...init, dispatcher: this.pool } as RequestInit));
     this.sdk = new RunwayML({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
@@ -127,8 +125,9 @@ export class Upstream {
 
   /** Status, lazily built headers (only errors need them) and body text, via the pool or the injected fetch. */
   private async send(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<{ status: number; headers: () => Headers; text: string }> {
-    if (this.pool) {
-      const res = await this.pool.request({ origin: this.origin, path: this.basePath + path, method, headers, body, signal });
+    const pool = this.pool;
+    if (pool) {
+      const res = await pool.request({ origin: this.origin, path: this.basePath + path, method, headers, body, signal });
       const text = await res.body.text();
       return {
         status: res.statusCode,
@@ -145,6 +144,16 @@ export class Upstream {
     return { status: res.status, text, headers: () => res.headers };
   }
 
+  private get pool(): Agent | undefined {
+    if (this.options.fetch) return undefined;
+    if (!this.agent) {
+      if (this.closing) throw new Error('The upstream pool is closed.');
+      const { Agent } = require('undici') as typeof import('undici');
+      this.agent = new Agent({ connections: this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS });
+    }
+    return this.agent;
+  }
+
   get baseURL(): string {
     return this.options.baseURL.replace(/\/+$/, '');
   }
@@ -154,7 +163,7 @@ export class Upstream {
    * cancel must still reach Runway, and idle pooled sockets do not keep the process alive).
    */
   close(): Promise<void> {
-    this.closing ??= this.pool?.close() ?? Promise.resolve();
+    this.closing ??= this.agent?.close() ?? Promise.resolve();
     return this.closing;
   }
 

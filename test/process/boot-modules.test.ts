@@ -59,8 +59,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs dist/main.js until ready, asks for one session, stops it; returns every module file it loaded. */
-async function loadedModules(): Promise<string[]> {
+/** Runs dist/main.js until ready, asks for one session (unless told not to), stops it; returns every module file it loaded. */
+async function loadedModules(session = true): Promise<string[]> {
   const preload = join(dir, 'record-modules.js');
   const out = join(dir, 'modules.json');
   writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))));\n`);
@@ -85,12 +85,14 @@ async function loadedModules(): Promise<string[]> {
   const exited = once(child, 'exit');
   try {
     await until(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false));
-    const res = await fetch(`http://127.0.0.1:${port}/api/avatar/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ avatarId: 'music-superstar' }),
-    });
-    expect(res.status).toBe(200);
+    if (session) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/avatar/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ avatarId: 'music-superstar' }),
+      });
+      expect(res.status).toBe(200);
+    }
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -118,4 +120,11 @@ it('boots and delivers a session without loading what only other features need',
     packages: LAZY_PACKAGES.filter((name) => loaded.some((p) => p.includes(packageDir(name)))),
     files: LAZY_FILES.filter((file) => loaded.includes(join(ROOT, 'dist', file))),
   }).toEqual({ packages: [], files: [] });
+}, 60_000);
+
+it('reaches ready without the upstream socket pool (undici), which the first upstream call loads', async () => {
+  expect(existsSync(join(ROOT, packageDir('undici')))).toBe(true);
+  const uses = (loaded: string[]) => loaded.some((p) => p.includes(packageDir('undici')));
+  expect(uses(await loadedModules(false))).toBe(false);
+  expect(uses(await loadedModules(true))).toBe(true);
 }, 60_000);
