@@ -16,14 +16,19 @@
 //
 //   npm run bench:soak -- [sessions=20000] [pending=1000] [concurrency=64]
 //
+// SOAK_HEAP_SNAPSHOTS=1 has the broker write heap snapshots after warm-up, after phase 1 and at the
+// end of the pending window and reports the live heap in each (growth there is a leak; RSS also
+// counts garbage not yet collected). SOAK_KEEP_SNAPSHOTS=1 keeps the files (repository root) for
+// diffing in DevTools. Writing one pauses the broker, so the other figures of such a run are off.
+//
 // Bounded: fixed request counts, loopback only, every child process stopped at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fmt, quantile } from './stats';
-import { freePort } from './local';
+import { freePort, memoryCgroup } from './local';
 
 const SESSIONS = Number(process.argv[2] ?? 20_000);
 const PENDING = Number(process.argv[3] ?? 1000);
@@ -31,12 +36,19 @@ const CONCURRENCY = Number(process.argv[4] ?? 64);
 const KEY = 'key_soak_emulator_secret_0123456789';
 const ROOT = join(__dirname, '..', '..');
 const WINDOW_MS = 20_000;
+/** Quiet time before a memory reading: long enough for V8's idle GC to give garbage back. */
+const SETTLE_MS = Number(process.env.SOAK_SETTLE_MS ?? 2000);
+/** The broker runs as in its container: under a memory limit (0 = none) and with the image's NODE_OPTIONS. */
+const MEMORY_LIMIT_MB = Number(process.env.SOAK_MEMORY_LIMIT_MB ?? 1024);
+const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+const NODE_OPTIONS = process.env.SOAK_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS;
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function launch(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, script)], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+function launch(script: string, env: Record<string, string>, wrap = (command: string[]) => command): ChildProcess {
+  const [file, ...args] = wrap([process.execPath, join(ROOT, script)]);
+  const child = spawn(file!, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       process.stderr.write(`${script} exited early (${code ?? signal})\n`);
@@ -83,6 +95,9 @@ async function socketsTo(port: number): Promise<number> {
 interface Snapshot {
   rssMb: number;
   heapMb: number;
+  /** V8's committed heap, and memory outside it (buffers, native parsers): where the rest of RSS goes. */
+  heapTotalMb: number;
+  externalMb: number;
   handles: number;
   cpuS: number;
 }
@@ -92,6 +107,8 @@ async function snapshot(url: string): Promise<Snapshot> {
   return {
     rssMb: (m.get('process_resident_memory_bytes') ?? NaN) / 2 ** 20,
     heapMb: (m.get('nodejs_heap_size_used_bytes') ?? NaN) / 2 ** 20,
+    heapTotalMb: (m.get('nodejs_heap_size_total_bytes') ?? NaN) / 2 ** 20,
+    externalMb: (m.get('nodejs_external_memory_bytes') ?? NaN) / 2 ** 20,
     handles: m.get('nodejs_active_handles_total') ?? NaN,
     cpuS: m.get('process_cpu_seconds_total') ?? NaN,
   };
@@ -100,7 +117,7 @@ async function snapshot(url: string): Promise<Snapshot> {
 /** Settles after a burst: waits for the broker's in-flight gauge to reach zero, then a quiet second. */
 async function settle(url: string): Promise<Snapshot> {
   for (let i = 0; i < 600 && ((await metrics(url)).get('broker_sessions_inflight') ?? 0) > 0; i++) await sleep(100);
-  await sleep(2000);
+  await sleep(SETTLE_MS);
   return snapshot(url);
 }
 
@@ -134,17 +151,56 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     RUNWAYML_API_SECRET: KEY,
     RUNWAYML_BASE_URL: emu,
-    GLOBAL_MAX_SESSIONS: '5000',
+    // Delivered emulator sessions run on until their (scaled) end: the cap must not be what the soak measures.
+    GLOBAL_MAX_SESSIONS: '100000',
     ANONYMOUS_RATE_PER_MIN: '100000',
     ANONYMOUS_MAX_CONCURRENT: '10000',
     READ_RATE_PER_MIN: '100000',
     SESSION_FOLLOW_INTERVAL_MS: '1000',
     // Phase 2 holds sessions pending for minutes: the broker must not give up on them meanwhile.
     SESSION_READY_TIMEOUT_MS: '600000',
+    // Ended sessions' records are kept this long by design (default an hour): the minimum lets the
+    // run reach a steady state, so growth shows leaks rather than retention.
+    SESSION_RECORD_TTL_S: '60',
+    NODE_OPTIONS: `${NODE_OPTIONS}${process.env.SOAK_HEAP_SNAPSHOTS === '1' ? ' --heapsnapshot-signal=SIGUSR2' : ''}`.trim(),
     ...(JSON.parse(process.env.SOAK_BROKER_ENV ?? '{}') as Record<string, string>),
   };
-  const brokerProc = launch('dist/main.js', brokerEnv);
+  const cgroup = MEMORY_LIMIT_MB > 0 ? memoryCgroup(MEMORY_LIMIT_MB) : undefined;
+  if (MEMORY_LIMIT_MB > 0 && !cgroup) process.stderr.write(`cannot make a ${MEMORY_LIMIT_MB} MB memory cgroup here: the broker runs without a memory limit\n`);
+  const brokerProc = launch('dist/main.js', brokerEnv, cgroup?.wrap);
   await waitOk(`${broker}/readyz`);
+  // Live heap after a full GC (a heap snapshot forces one): growth here is a leak, whereas heap
+  // used and RSS also count garbage V8 has not collected yet.
+  const liveHeap = new Map<string, number>();
+  const heapSnapshot = async (label: string) => {
+    if (process.env.SOAK_HEAP_SNAPSHOTS !== '1') return;
+    const before = new Set(readdirSync(ROOT));
+    brokerProc.kill('SIGUSR2');
+    let file: string | undefined;
+    for (let i = 0; i < 1200 && !file; i++) {
+      await sleep(100);
+      file = readdirSync(ROOT).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    }
+    if (!file) throw new Error('no heap snapshot written');
+    await waitOk(`${broker}/livez`); // answers again once the snapshot is written
+    const path = join(ROOT, file);
+    let snapshot: { snapshot: { meta: { node_fields: string[] } }; nodes: number[] } | undefined;
+    for (let i = 0; i < 100 && !snapshot; i++) {
+      try {
+        snapshot = JSON.parse(readFileSync(path, 'utf8')) as typeof snapshot;
+      } catch {
+        await sleep(200); // still being written
+      }
+    }
+    if (!snapshot) throw new Error(`heap snapshot ${file} unreadable`);
+    const fields = snapshot.snapshot.meta.node_fields;
+    const at = fields.indexOf('self_size');
+    let bytes = 0;
+    for (let i = at; i < snapshot.nodes.length; i += fields.length) bytes += snapshot.nodes[i]!;
+    liveHeap.set(label, bytes / 2 ** 20);
+    process.stdout.write(`live heap ${label}: ${fmt(bytes / 2 ** 20, 1)} MB (${file})\n`);
+    if (process.env.SOAK_KEEP_SNAPSHOTS !== '1') rmSync(path);
+  };
   for (const rule of [
     { id: 'retrieve:503', operation: 'realtimeSessions.retrieve', probability: 0.02, action: { type: 'status', status: 503 } },
     { id: 'create:500', operation: 'realtimeSessions.create', probability: 0.01, action: { type: 'status', status: 500 } },
@@ -196,9 +252,11 @@ async function main(): Promise<void> {
   // Warm-up, then a quiet moment to measure, then the rest.
   await run(warmAt);
   warm = await settle(broker);
+  await heapSnapshot('after warm-up');
   await run(SESSIONS);
   const phase1Ms = performance.now() - started;
   const end1 = await settle(broker);
+  await heapSnapshot('after phase 1');
   process.stdout.write(`phase 1: ${SESSIONS} sessions in ${fmt(phase1Ms / 1000, 1)} s; ${JSON.stringify(Object.fromEntries(statuses))}; aborted ${aborted}\n`);
 
   // ---- phase 2: many pending at once ----
@@ -220,6 +278,8 @@ async function main(): Promise<void> {
     await sleep(100);
   }
   process.stdout.write(`phase 2: ${reached} of ${PENDING} pending\n`);
+  const polls = async () => ((await control('GET', '/ledger')) as { requests: Record<string, number> }).requests['realtimeSessions.retrieve'] ?? 0;
+  const pollsBefore = await polls();
   await metrics(broker); // resets the event-loop histogram: the window starts now
   const windowStart = await snapshot(broker);
   const livez: number[] = [];
@@ -246,7 +306,9 @@ async function main(): Promise<void> {
   }
   await prober;
   const windowEnd = await snapshot(broker);
+  const pollRate = (await polls() - pollsBefore) / (WINDOW_MS / 1000);
   const inflight = (await metrics(broker)).get('broker_sessions_inflight') ?? 0;
+  await heapSnapshot(`${PENDING} pending`);
 
   // Every pending client leaves: the broker must cancel all of them upstream.
   for (const c of pendingControllers) c.abort();
@@ -271,22 +333,24 @@ async function main(): Promise<void> {
   await once(brokerProc, 'exit');
   emulator.kill('SIGTERM');
   await once(emulator, 'exit');
+  cgroup?.remove();
 
   const cpuShare = (windowEnd.cpuS - windowStart.cpuS) / (WINDOW_MS / 1000);
-  const row = (name: string, s: Snapshot) => `| ${name} | ${fmt(s.rssMb)} MB | ${fmt(s.heapMb, 1)} MB | ${s.handles} |`;
+  const row = (name: string, s: Snapshot) => `| ${name} | ${fmt(s.rssMb)} MB | ${fmt(s.heapMb, 1)} MB | ${fmt(s.heapTotalMb)} MB | ${fmt(s.externalMb, 1)} MB | ${s.handles} |`;
   const lines = [
     `Command: \`npm run bench:soak -- ${SESSIONS} ${PENDING} ${CONCURRENCY}\` (bench/soak.ts). Measured ${new Date().toISOString()}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores shared with other work.`,
     '',
-    'One `dist/main.js` broker (memory stores, defaults except generous client limits and `SESSION_FOLLOW_INTERVAL_MS=1000`) against',
+    'One `dist/main.js` broker (memory stores, defaults except generous client limits, `SESSION_FOLLOW_INTERVAL_MS=1000` and `SESSION_RECORD_TTL_S=60`) against',
     'the standalone emulator process, both on loopback. Memory figures are the broker\'s own `/metrics` (`process_resident_memory_bytes`,',
-    '`nodejs_heap_size_used_bytes`, `nodejs_active_handles_total`).',
+    '`nodejs_heap_size_used_bytes`, `nodejs_heap_size_total_bytes`, `nodejs_external_memory_bytes`, `nodejs_active_handles_total`).',
+    `The broker runs as in its container: ${cgroup ? `in a ${MEMORY_LIMIT_MB} MB memory cgroup (a container's memory limit; Node sizes its heap from it)` : 'with no memory limit'}, with \`NODE_OPTIONS=${brokerEnv.NODE_OPTIONS || '(none)'}\`${NODE_OPTIONS === IMAGE_NODE_OPTIONS ? ' (the Dockerfile\'s)' : ''}.`,
     '',
     `Phase 1: ${SESSIONS} sessions, ${CONCURRENCY} in flight, half zero readiness and half 50–500 ms, 5% client aborts, faults (2% retrieve 503,`,
     `1% create 500, 1% consume reset, 2% FAILED): ${fmt(phase1Ms / 1000, 1)} s (${fmt(SESSIONS / (phase1Ms / 1000))} sessions/s).`,
     `Responses: ${[...statuses].map(([k, v]) => `${k} × ${v}`).join(', ')}; ${aborted} aborted by the client.`,
     '',
-    '| Moment | RSS | Heap used | Active handles |',
-    '|---|---|---|---|',
+    '| Moment | RSS | Heap used | Heap committed | External | Active handles |',
+    '|---|---|---|---|---|---|',
     row(`after warm-up (${warmAt} sessions)`, warm ?? end1),
     row(`after ${SESSIONS} sessions`, end1),
     row(`${PENDING} pending (end of the window)`, windowEnd),
@@ -295,11 +359,14 @@ async function main(): Promise<void> {
     `| Target | Measured | |`,
     '|---|---|---|',
     `| growth after warm-up ≤ 20 MB | RSS ${fmt(end1.rssMb - (warm ?? end1).rssMb, 1)} MB, heap ${fmt(end1.heapMb - (warm ?? end1).heapMb, 1)} MB | ${end1.rssMb - (warm ?? end1).rssMb <= 20 ? '✅' : '❌'} |`,
+    ...(liveHeap.size
+      ? [`| live heap after a full GC (heap snapshots): ${[...liveHeap].map(([k, v]) => `${k} ${fmt(v, 1)} MB`).join(', ')} | growth ${fmt((liveHeap.get('after phase 1') ?? NaN) - (liveHeap.get('after warm-up') ?? NaN), 1)} MB | |`]
+      : []),
     `| RSS with ${PENDING} pending ≤ 250 MB | peak ${fmt(rssPeak)} MB (heap peak ${fmt(heapPeak, 1)} MB; before the burst ${fmt(before2.rssMb)} MB) | ${rssPeak <= 250 ? '✅' : '❌'} |`,
     `| event-loop delay p99 ≤ 50 ms | worst 1 s window ${fmt(Math.max(...lagP99), 1)} ms, median ${fmt(quantile(lagP99, 0.5), 1)} ms | ${Math.max(...lagP99) <= 50 ? '✅' : '❌'} |`,
     `| upstream connections bounded (UPSTREAM_MAX_CONNECTIONS=${brokerEnv['UPSTREAM_MAX_CONNECTIONS' as keyof typeof brokerEnv] ?? 64}) | max ${Math.max(...sockets)} sockets into the emulator (${inflight} pending) | ${Math.max(...sockets) <= Number(brokerEnv['UPSTREAM_MAX_CONNECTIONS' as keyof typeof brokerEnv] ?? 64) + 2 ? '✅' : '❌'} |`,
     `| /livez latency under ${PENDING} pending | p50 ${fmt(quantile(livez, 0.5), 1)} ms, p99 ${fmt(quantile(livez, 0.99), 1)} ms (${livez.length} probes) | |`,
-    `| broker CPU under ${PENDING} pending | ${fmt(cpuShare * 100)}% of one core | |`,
+    `| broker CPU under ${PENDING} pending | ${fmt(cpuShare * 100)}% of one core, polling Runway ${fmt(pollRate)} times a second | |`,
     `| answers to the ${PENDING} pending requests (0 = aborted by the client while pending) | ${[...pendingStatuses].map(([k, v]) => `${k} × ${v}`).join(', ')}; ${inflight} still in flight at the end of the window | |`,
     `| orphans in the ledger: after phase 1 / after every pending client left | ${orphansBefore} / ${orphans} | ${orphans === 0 ? '✅' : '❌'} |`,
   ];
