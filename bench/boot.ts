@@ -1,8 +1,9 @@
-// `npm run bench:boot -- [runs=10] [sessions=100]`: what one broker process costs, side by side with a
+// `npm run bench:boot -- [runs=10] [sessions=300]`: what one broker process costs, side by side with a
 // minimal Express broker (bench/boot-minimal-broker.ts) in the same run, against one emulator.
 //   boot-to-ready  process start → first GET /readyz 200 (built tree, `node dist/main.js`)
 //   idle RSS       VmRSS one second after ready
-//   CPU/session    the process's user+system CPU over `sessions` delivered sessions (10 at a time) / sessions
+//   CPU/session    the process's user+system CPU over `sessions` delivered sessions (10 at a time) / sessions,
+//                  after 100 warm-up sessions (not counted): steady state, not JIT warm-up and first-use loads
 // Also `npm start` on a built, unchanged tree (npm + the staleness check + boot). Medians of `runs` runs.
 // Linux only (reads /proc). Results: BENCHMARKS.md, "Boot, memory and CPU per session".
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +15,8 @@ import { fmt, quantile } from './stats';
 import { freePort } from './local';
 
 const RUNS = Number(process.argv[2] ?? 10);
-const SESSIONS = Number(process.argv[3] ?? 100);
+const SESSIONS = Number(process.argv[3] ?? 300);
+const WARMUP = 100;
 const CONCURRENCY = 10;
 const KEY = 'bench-boot-key';
 const ROOT = join(__dirname, '..', '..');
@@ -42,10 +44,10 @@ async function untilReady(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
-async function deliver(port: number): Promise<void> {
+async function deliver(port: number, count: number): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < SESSIONS) {
+    while (next < count) {
       next += 1;
       const res = await fetch(`http://127.0.0.1:${port}/api/avatar/session`, {
         method: 'POST',
@@ -78,8 +80,9 @@ async function measure(command: string[], env: Record<string, string>, withSessi
     if (!withSessions) return { bootMs, rssMb: NaN, cpuMsPerSession: NaN };
     await new Promise((r) => setTimeout(r, 1000));
     const rss = rssMb(child.pid!);
+    await deliver(port, WARMUP);
     const before = cpuMs(child.pid!);
-    await deliver(port);
+    await deliver(port, SESSIONS);
     return { bootMs, rssMb: rss, cpuMsPerSession: (cpuMs(child.pid!) - before) / SESSIONS };
   } catch (err) {
     throw new Error(`${command.join(' ')}: ${String(err)}\n${stderr}`);
@@ -119,7 +122,7 @@ async function main() {
 
   const med = (name: string, key: keyof Sample) => quantile(rows[name]!.map((s) => s[key]), 0.5);
   const ratio = (key: keyof Sample) => med('broker', key) / med('minimal', key);
-  console.log(`\nmedians of ${RUNS} runs, ${SESSIONS} sessions per run (${CONCURRENCY} at a time), Node ${process.version}\n`);
+  console.log(`\nmedians of ${RUNS} runs, CPU over ${SESSIONS} sessions per run after ${WARMUP} warm-up ones (${CONCURRENCY} at a time), Node ${process.version}\n`);
   console.log('| process | boot-to-ready (ms) | idle RSS (MB) | CPU per delivered session (ms) |');
   console.log('|---|---|---|---|');
   console.log(`| broker (\`node dist/main.js\`, live mode) | ${fmt(med('broker', 'bootMs'))} | ${fmt(med('broker', 'rssMb'))} | ${fmt(med('broker', 'cpuMsPerSession'), 2)} |`);
