@@ -47,8 +47,11 @@ const NODE_OPTIONS = process.env.SOAK_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function launch(script: string, env: Record<string, string>, wrap = (command: string[]) => command): ChildProcess {
-  const [file, ...args] = wrap([process.execPath, join(ROOT, script)]);
-  const child = spawn(file!, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // SOAK_NODE_ARGS: flags NODE_OPTIONS does not take (e.g. --trace-gc), for the broker only.
+  const flags = script === 'dist/main.js' ? (process.env.SOAK_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  const [file, ...args] = wrap([process.execPath, ...flags, join(ROOT, script)]);
+  // SOAK_BROKER_OUTPUT=1 passes the processes' stdout through (e.g. with SOAK_NODE_ARGS=--trace-gc).
+  const child = spawn(file!, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', process.env.SOAK_BROKER_OUTPUT === '1' ? 'inherit' : 'ignore', 'inherit'] });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       process.stderr.write(`${script} exited early (${code ?? signal})\n`);
@@ -213,7 +216,9 @@ async function main(): Promise<void> {
   let next = 0;
   let aborted = 0;
   let warm: Snapshot | undefined;
-  const warmAt = Math.floor(SESSIONS / 10);
+  // Warm-up: 10% of the sessions by default. SOAK_WARMUP (a fraction) moves it, e.g. past the time the
+  // record store takes to fill its SESSION_RECORD_TTL_S window, so growth after it is not retention filling up.
+  const warmAt = Math.floor(SESSIONS * Number(process.env.SOAK_WARMUP ?? 0.1));
   const started = performance.now();
   const one = async (i: number) => {
     const controller = new AbortController();
