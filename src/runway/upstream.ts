@@ -49,6 +49,18 @@ export interface JsonRequest extends AttemptContext {
   body?: unknown;
 }
 
+/**
+ * A controller that aborts when `parent` does, linked only until `unlink`: a long-lived parent
+ * (a session's signal) then keeps no listener, and nothing it holds, once the call is over.
+ */
+function linkedController(parent: AbortSignal | undefined): { controller: AbortController; unlink(): void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onAbort();
+  else parent?.addEventListener('abort', onAbort, { once: true });
+  return { controller, unlink: () => parent?.removeEventListener('abort', onAbort) };
+}
+
 /** Marks our own attempt timer's abort, to tell it from the caller's. */
 const TIMED_OUT = Symbol('timed out');
 
@@ -98,10 +110,7 @@ export class Upstream {
       ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
     };
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const own = new AbortController();
-    const onAbort = () => own.abort(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    const { controller: own, unlink } = linkedController(signal);
     const timer = setTimeout(() => own.abort(TIMED_OUT), timeout);
     try {
       const { status, headers: got, text } = await this.send(method, path, headers, payload, own.signal).catch((err: unknown) => {
@@ -119,7 +128,7 @@ export class Upstream {
       return parsed;
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      unlink();
     }
   }
 
@@ -202,11 +211,8 @@ export class Upstream {
     // The SDK adds an abort listener to the signal it is given and never removes it: handing it a
     // session-long signal piles up one listener (and controller) per poll. Each attempt gets its
     // own signal, linked to the caller's only while the attempt runs.
-    const link = new AbortController();
-    const onAbort = () => link.abort(options.signal?.reason);
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-    const signal = link.signal;
+    const link = linkedController(options.signal);
+    const signal = link.controller.signal;
     const started = performance.now();
     try {
       const result = await run({ signal, timeout });
@@ -218,7 +224,7 @@ export class Upstream {
       this.options.onAttempt?.(op, label, performance.now() - started);
       throw err;
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      link.unlink();
     }
   }
 }

@@ -2,7 +2,7 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import type { WebhookJob } from './messages';
-import { attemptsFor, backoffMs, WaitForEarlier, type DeadLetter, type DeliveryQueue, type JobState, type Processor, type QueueCounts, type RetryPolicy } from './queue';
+import { attemptsFor, backoffMs, deadLetter, WaitForEarlier, type DeadLetter, type DeliveryQueue, type JobState, type Processor, type QueueCounts, type RetryPolicy } from './queue';
 
 // Durable delivery on Redis with BullMQ: jobs survive a broker restart, any replica's worker may take
 // them, and jobs that used every attempt stay in BullMQ's failed set as dead letters. BullMQ needs its
@@ -80,15 +80,7 @@ export class BullDeliveryQueue implements DeliveryQueue {
 
   async deadLetters(): Promise<DeadLetter[]> {
     const jobs = (await this.queue.getFailed(0, 999)) as Job<WebhookJob>[];
-    return jobs.map((job) => ({
-      id: String(job.id),
-      endpointId: job.data.endpointId,
-      type: job.data.type,
-      sessionId: job.data.sessionId ?? null,
-      attempts: job.attemptsMade,
-      failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-      lastError: job.failedReason ?? null,
-    }));
+    return jobs.map((job) => deadLetter({ ...job.data, id: String(job.id) }, job.attemptsMade, job.finishedOn, job.failedReason));
   }
 
   async replay(id: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger';
 import type { WebhookJob } from './messages';
-import { attemptsFor, backoffMs, WaitForEarlier, type DeadLetter, type DeliveryQueue, type JobState, type Processor, type QueueCounts, type RetryPolicy } from './queue';
+import { attemptsFor, backoffMs, deadLetter, WaitForEarlier, type DeadLetter, type DeliveryQueue, type JobState, type Processor, type QueueCounts, type RetryPolicy } from './queue';
 
 // One process's delivery queue, for the memory store. A restart loses every pending delivery and
 // every dead letter (README: "Webhooks"); use REDIS_URL for durable delivery.
@@ -53,15 +53,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
   async deadLetters(): Promise<DeadLetter[]> {
     return [...this.entries.values()]
       .filter((e) => e.state === 'dead')
-      .map((e) => ({
-        id: e.job.id,
-        endpointId: e.job.endpointId,
-        type: e.job.type,
-        sessionId: e.job.sessionId ?? null,
-        attempts: e.attemptsMade,
-        failedAt: e.finishedAt ? new Date(e.finishedAt).toISOString() : null,
-        lastError: e.lastError ?? null,
-      }));
+      .map((e) => deadLetter(e.job, e.attemptsMade, e.finishedAt, e.lastError));
   }
 
   async replay(id: string): Promise<boolean> {

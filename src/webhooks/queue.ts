@@ -22,6 +22,19 @@ export interface DeadLetter {
   lastError: string | null;
 }
 
+/** A dead letter as both queues report it, from the job and what its last attempt left. */
+export function deadLetter(job: WebhookJob, attempts: number, failedAtMs: number | undefined, lastError: string | undefined): DeadLetter {
+  return {
+    id: job.id,
+    endpointId: job.endpointId,
+    type: job.type,
+    sessionId: job.sessionId ?? null,
+    attempts,
+    failedAt: failedAtMs ? new Date(failedAtMs).toISOString() : null,
+    lastError: lastError ?? null,
+  };
+}
+
 export interface QueueCounts {
   waiting: number;
   delayed: number;
