@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
+import { spawnBroker } from '../support/broker-process';
 import { eventually } from '../support/harness';
 import { freePort } from '../support/ports';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis';
@@ -11,7 +11,6 @@ import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver';
 // With Redis, the ioredis instrumentation adds spans under the request. The idempotency store keeps
 // the delivered response (credentials included) in Redis: no command argument may reach a span.
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const KEY = 'key_tracing_redis_secret_0123456789';
 
 describeWithRedis('tracing with the Redis store', () => {
@@ -27,21 +26,18 @@ describeWithRedis('tracing with the Redis store', () => {
     receiver = await startOtlpReceiver();
     redis = await startRedis();
     const port = await freePort();
-    broker = spawn(process.execPath, [MAIN], {
+    broker = spawnBroker({
+      port,
+      upstream: emulator.url,
+      key: KEY,
       env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        RUNWAYML_API_SECRET: KEY,
-        RUNWAYML_BASE_URL: emulator.url,
+        LOG_LEVEL: 'info', // it waits for the "broker listening" line
         REDIS_URL: redis.url,
         ANONYMOUS_SESSIONS: 'on',
         GLOBAL_MAX_SESSIONS: '100',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_BSP_SCHEDULE_DELAY: '50',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
     broker.stdout!.on('data', (d) => (out += d));
     broker.stderr!.on('data', (d) => (out += d));

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
+import { spawnBroker } from '../support/broker-process';
 import { eventually } from '../support/harness';
 import { freePort } from '../support/ports';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
@@ -11,7 +11,6 @@ import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-
 // in-test OTLP/HTTP receiver: the preload must instrument http, express and undici before they
 // load, and the session's steps must arrive as one tree per request.
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const KEY = 'key_tracing_test_secret_0123456789';
 const SERVER = 2; // SpanKind.SERVER in OTLP
 const CLIENT = 3;
@@ -27,15 +26,12 @@ beforeAll(async () => {
   emulator = await startEmulator({ settings: { apiKey: KEY, readiness: { kind: 'fixed', ms: 300 }, concurrencyLimit: 100 } });
   receiver = await startOtlpReceiver();
   const port = await freePort();
-  broker = spawn(process.execPath, [MAIN], {
+  broker = spawnBroker({
+    port,
+    upstream: emulator.url,
+    key: KEY,
     env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
       LOG_LEVEL: 'info',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RUNWAYML_API_SECRET: KEY,
-      RUNWAYML_BASE_URL: emulator.url,
       ANONYMOUS_SESSIONS: 'on',
       ANONYMOUS_RATE_PER_MIN: '10000',
       ANONYMOUS_MAX_CONCURRENT: '100',
@@ -46,7 +42,6 @@ beforeAll(async () => {
       OTEL_SERVICE_NAME: 'broker-under-test',
       OTEL_BSP_SCHEDULE_DELAY: '50',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
   broker.stdout!.on('data', (d) => (stdout += d));
   broker.stderr!.on('data', (d) => (stdout += d));

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import { eventually } from '../support/harness';
+import { spawnBroker } from '../support/broker-process';
 import { freePort } from '../support/ports';
 import { describeWithRedis, startRedis, type RedisServer } from '../support/redis';
 
@@ -10,13 +10,12 @@ import { describeWithRedis, startRedis, type RedisServer } from '../support/redi
 // leaves nothing running upstream. A surviving replica reaps them once the dead one's heartbeat
 // lapses; a replica restarted under the same REPLICA_ID reaps them at boot.
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const KEY = 'key_crash_test_secret_abcdef0123';
 
 describeWithRedis('crash safety', () => {
   let emulator: EmulatorHandle;
   let redis: RedisServer;
-  const children: ReturnType<typeof spawn>[] = [];
+  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -30,16 +29,12 @@ describeWithRedis('crash safety', () => {
 
   async function broker(env: Record<string, string>): Promise<{ port: number; kill: () => Promise<void> }> {
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawnBroker({
+      port,
+      upstream: emulator.url,
+      key: KEY,
       env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        HOST: '127.0.0.1',
         RUNWAY_MODE: 'live',
-        RUNWAYML_API_SECRET: KEY,
-        RUNWAYML_BASE_URL: emulator.url,
         REDIS_URL: redis.url,
         GLOBAL_MAX_SESSIONS: '1000',
         ANONYMOUS_MAX_CONCURRENT: '1000',

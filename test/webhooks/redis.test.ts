@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import request from 'supertest';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
+import { BROKER_MAIN, spawnBroker } from '../support/broker-process';
 import { startHarness, type Harness } from '../support/harness';
 import { freePort } from '../support/ports';
 import { describeWithRedis, redisStores, startRedis, type RedisServer } from '../support/redis';
@@ -12,7 +12,6 @@ import { SECRET, startReceiver, until, type Receiver } from './receiver';
 // Durable delivery with Redis (BullMQ): a broker killed mid-retry loses nothing, dead letters are kept
 // in Redis and replayed. Real processes (dist/main.js, built by `npm test` / scripts/prepare.sh).
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const KEY = 'key_webhook_restart_secret_abcdef';
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
 
@@ -34,15 +33,11 @@ describeWithRedis('webhooks on Redis', () => {
   });
 
   function broker(port: number, prefix: string) {
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawnBroker({
+      port,
+      upstream: emulator.url,
+      key: KEY,
       env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        RUNWAYML_API_SECRET: KEY,
-        RUNWAYML_BASE_URL: emulator.url,
         ANONYMOUS_SESSIONS: 'on',
         REDIS_URL: redis.url,
         REDIS_PREFIX: prefix,
@@ -53,11 +48,10 @@ describeWithRedis('webhooks on Redis', () => {
         WEBHOOK_RETRY_MAX_MS: '200',
         WEBHOOK_TIMEOUT_MS: '1000',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
     return { child, output: () => output };
   }
 
@@ -96,7 +90,7 @@ describeWithRedis('webhooks on Redis', () => {
   }, 60_000);
 
   it('refuses to boot with an internal webhook URL (exit 78)', async () => {
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [BROKER_MAIN], {
       env: { PATH: process.env.PATH, PORT: String(await freePort()), RUNWAY_MODE: 'emulator', WEBHOOK_URL: 'http://169.254.169.254/latest', WEBHOOK_SECRET: SECRET },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
