@@ -35,7 +35,7 @@ import { poolSettings } from './sessions/pool-config';
 import { traceSessionEnds } from './sessions/tracing';
 import { tracingEnabled } from './ops/tracing';
 import type { SessionRegistry } from './store/registry';
-import { memoryStores } from './store/memory';
+import { memoryStoresFor } from './store';
 import type { Stores } from './store/types';
 import { sessionsRouter } from './sessions/router';
 import { RecentErrors } from './console/error-tap';
@@ -103,7 +103,7 @@ function replicaId(configured: string | undefined): string {
 }
 
 /** Assembles the broker. No listening, no signals: main.ts does that, tests use the app directly. */
-export function createBroker({ config, logger, upstream: target, stores = memoryStores(config.SESSION_RECORD_TTL_S * 1000, config.USAGE_RETENTION_DAYS * 86_400_000), fetch }: BrokerOptions): Broker {
+export function createBroker({ config, logger, upstream: target, stores = memoryStoresFor(config), fetch }: BrokerOptions): Broker {
   const metrics = createMetrics();
   const upstreamHealth = new UpstreamHealth();
   const upstream = new Upstream({

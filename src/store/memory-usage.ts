@@ -95,21 +95,25 @@ export class MemoryBudgets implements BudgetStore {
   }
 }
 
-/** How long a counted fact is remembered, so a repeat report is not counted twice. */
-const SEEN_FOR_MS = 2 * 86_400_000;
-
 export class MemoryUsage implements UsageStore {
   private readonly days = new Map<string, Map<string, UsageRow>>();
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly retainMs: number) {}
+  /**
+   * `retainMs`: how long per-day rows are kept. `seenForMs`: how long a counted fact is remembered so
+   * a repeat is not counted twice (see factRetainMs in store/index.ts).
+   */
+  constructor(
+    private readonly retainMs: number,
+    private readonly seenForMs: number,
+  ) {}
 
   async add(day: string, client: string, avatar: string, counts: Partial<Record<UsageMetric, number>>, once?: string): Promise<void> {
     const now = Date.now();
     if (once !== undefined) {
       if ((this.seen.get(once) ?? 0) > now) return;
       this.seen.delete(once); // re-inserted at the end: the map stays in expiry order
-      this.seen.set(once, now + SEEN_FOR_MS);
+      this.seen.set(once, now + this.seenForMs);
     }
     this.sweep(now);
     const rows = this.days.get(day) ?? new Map<string, UsageRow>();

@@ -126,8 +126,11 @@ export class MemoryFollowQueue implements FollowQueue {
   }
 }
 
-/** `usageRetainMs`: how long per-day usage counters are kept (USAGE_RETENTION_DAYS). */
-export function memoryStores(recordRetainMs: number, usageRetainMs = 90 * 86_400_000): Stores {
+/**
+ * `usageRetainMs`: how long per-day usage counters are kept (USAGE_RETENTION_DAYS); `factRetainMs`:
+ * how long a metered fact's once-marker is kept (store/index.ts retention()).
+ */
+export function memoryStores(recordRetainMs: number, usageRetainMs = 90 * 86_400_000, factRetainMs = 2 * 86_400_000): Stores {
   return {
     kind: 'memory',
     registry: new MemorySessionRegistry(recordRetainMs),
@@ -136,7 +139,7 @@ export function memoryStores(recordRetainMs: number, usageRetainMs = 90 * 86_400
     follow: new MemoryFollowQueue(),
     journal: new MemoryJournal(),
     budgets: new MemoryBudgets(),
-    usage: new MemoryUsage(usageRetainMs),
+    usage: new MemoryUsage(usageRetainMs, factRetainMs),
     templates: new MemoryTemplateStore(),
     rateLimit: () => undefined,
     healthy: async () => true,

@@ -42,6 +42,8 @@ export interface RedisStoresOptions {
   maxReconnectDelayMs?: number;
   /** How long per-day usage counters are kept (USAGE_RETENTION_DAYS; default 90 days). */
   usageRetainMs?: number;
+  /** How long a metered fact's once-marker is kept (store/index.ts retention(); default 2 days). */
+  factRetainMs?: number;
 }
 
 export interface RedisStores extends Stores {
@@ -478,7 +480,7 @@ class RedisRateLimit implements RateLimitStore {
 //   P{bud}:<counter key>   hash {s: session-seconds, n: sessions} of one budget window, PX = past its end
 //   P{bud}:r:<leaseId>     hash {s: reserved seconds, d: delivered 0/1, k: JSON list of counter keys}
 //   P{usage}:<YYYY-MM-DD>  hash "<client>\n<avatar>\n<metric>" → count, PX = USAGE_RETENTION_DAYS
-//   P{usage}:once:<id>     marks an event already metered (another replica may emit it too)
+//   P{usage}:once:<id>     marks an event already metered (another replica may emit it too), PX = factRetainMs
 
 /** KEYS: counters…, reservation. ARGV: seconds, holdMs, then limitSeconds, limitSessions, ttlMs per counter (-1 = none). */
 const BUDGET_RESERVE = lua(`${KEEP}
@@ -526,9 +528,9 @@ end
 redis.call('DEL', KEYS[1])
 return 1`);
 
-/** KEYS: day hash, once-marker (or the day hash again when none). ARGV: retainMs, once (0/1), field, n, field, n… */
-const USAGE_ADD = lua(`if ARGV[2] == '1' and not redis.call('SET', KEYS[2], '1', 'NX', 'PX', 172800000) then return 0 end
-for i = 3, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+/** KEYS: day hash, once-marker (or the day hash again when none). ARGV: retainMs, once (0/1), onceMs, field, n, field, n… */
+const USAGE_ADD = lua(`if ARGV[2] == '1' and not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[3]) then return 0 end
+for i = 4, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`);
 
@@ -598,6 +600,7 @@ export class RedisUsage implements UsageStore {
     private readonly conn: Connection,
     private readonly prefix: string,
     private readonly retainMs: number,
+    private readonly factRetainMs: number,
   ) {}
 
   add(day: string, client: string, avatar: string, counts: Partial<Record<UsageMetric, number>>, once?: string): Promise<void> {
@@ -605,7 +608,7 @@ export class RedisUsage implements UsageStore {
       const fields = Object.entries(counts).flatMap(([metric, n]) => [`${clean(client)}\n${clean(avatar)}\n${metric}`, Math.round(n ?? 0)]);
       const dayKey = `${this.prefix}{usage}:${day}`;
       const onceKey = once === undefined ? dayKey : `${this.prefix}{usage}:once:${createHash('sha256').update(once).digest('hex')}`;
-      await this.conn.run(USAGE_ADD, [dayKey, onceKey], [Math.ceil(this.retainMs), once === undefined ? 0 : 1, ...fields]);
+      await this.conn.run(USAGE_ADD, [dayKey, onceKey], [Math.ceil(this.retainMs), once === undefined ? 0 : 1, Math.ceil(this.factRetainMs), ...fields]);
     });
   }
 
@@ -651,7 +654,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     follow: new RedisFollowQueue(conn, prefix),
     journal: new RedisJournal(conn, prefix, { mark: lua(JOURNAL_MARK), take: lua(JOURNAL_TAKE) }),
     budgets: new RedisBudgets(conn, prefix),
-    usage: new RedisUsage(conn, prefix, options.usageRetainMs ?? 90 * 86_400_000),
+    usage: new RedisUsage(conn, prefix, options.usageRetainMs ?? 90 * 86_400_000, options.factRetainMs ?? 2 * 86_400_000),
     templates: new RedisTemplateStore(conn, prefix, { replace: lua(TEMPLATE_REPLACE) }),
     rateLimit: (limiterPrefix) => new RedisRateLimit(conn, `${prefix}${limiterPrefix}`),
     healthy: () => conn.healthy(),

@@ -15,8 +15,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Backend {
   name: 'memory' | 'redis';
-  /** Two replicas over one fresh, empty state. */
-  replicas(): Promise<[Stores, Stores]>;
+  /** Two replicas over one fresh, empty state (`factRetainMs`: how long usage once-markers last). */
+  replicas(factRetainMs?: number): Promise<[Stores, Stores]>;
 }
 
 let redis: RedisServer | undefined;
@@ -25,17 +25,17 @@ const opened: Stores[] = [];
 const backends: Backend[] = [
   {
     name: 'memory',
-    async replicas() {
-      const stores = memoryStores(RETAIN_MS);
+    async replicas(factRetainMs) {
+      const stores = memoryStores(RETAIN_MS, undefined, factRetainMs);
       return [stores, stores];
     },
   },
   {
     name: 'redis',
-    async replicas() {
+    async replicas(factRetainMs) {
       redis ??= await startRedis();
       const prefix = `t-${randomUUID().slice(0, 8)}:`; // a fresh namespace per test
-      const make = () => createRedisStores({ url: redis!.url, prefix, commandTimeoutMs: 2000, recordRetainMs: RETAIN_MS, logger: silentLogger });
+      const make = () => createRedisStores({ url: redis!.url, prefix, commandTimeoutMs: 2000, recordRetainMs: RETAIN_MS, factRetainMs, logger: silentLogger });
       const pair: [Stores, Stores] = [make(), make()];
       opened.push(...pair);
       await Promise.all(pair.map(waitHealthy));
@@ -289,6 +289,29 @@ describe.each(backends)('$name stores', (backend) => {
       await sleep(RETAIN_MS + 100);
       expect(await b.registry.get(ended.id)).toBeUndefined();
       expect(await b.registry.get(running.id)).toMatchObject({ status: 'delivered' }); // still within its 10 s
+    });
+  });
+
+  describe('usage', () => {
+    const delivered = async (stores: Stores) => (await stores.usage.read(['2026-11-30']))[0]?.counts.delivered ?? 0;
+
+    it('counts a fact reported by two replicas once', async () => {
+      const [a, b] = await backend.replicas(60_000);
+      await a.usage.add('2026-11-30', 'client-a', 'music-superstar', { delivered: 1 }, 'delivered:s1');
+      await b.usage.add('2026-11-30', 'client-a', 'music-superstar', { delivered: 1 }, 'delivered:s1');
+      await b.usage.add('2026-11-30', 'client-a', 'music-superstar', { delivered: 1 }, 'delivered:s2');
+      expect(await delivered(a)).toBe(2);
+    });
+
+    it('forgets a fact once its marker lapses, so the markers do not pile up', async () => {
+      const [a, b] = await backend.replicas(RETAIN_MS);
+      await a.usage.add('2026-11-30', 'client-a', 'music-superstar', { delivered: 1 }, 'delivered:s1');
+      // Repeats are ignored until the marker lapses; the first one after counts.
+      await until(async () => {
+        await b.usage.add('2026-11-30', 'client-a', 'music-superstar', { delivered: 1 }, 'delivered:s1');
+        return (await delivered(a)) === 2;
+      });
+      expect(await delivered(b)).toBe(2);
     });
   });
 
