@@ -3,16 +3,14 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { startHarness, type Harness } from '../support/harness';
 import { freePort } from '../support/ports';
-import { describeWith, PROMETHEUS } from './prometheus-tools';
+import { describeWith, PROMETHEUS, RULES, shippedRules } from './prometheus-tools';
 
 // A real Prometheus scrapes a real broker (with the emulator) every second while a small workload
 // runs; then the shipped recording rules and every dashboard query are asked through its HTTP API.
 
 const ROOT = join(__dirname, '..', '..');
-const RULES = join(ROOT, 'ops', 'prometheus', 'rules.yml');
 const DASHBOARD = join(ROOT, 'ops', 'grafana', 'dashboards', 'characters-broker.json');
 const CAPACITY = 20;
 const DELIVERED = 6;
@@ -21,8 +19,7 @@ type Sample = { metric: Record<string, string>; value: [number, string] };
 
 /** A recording rule's expression as shipped. */
 function ruleExpr(record: string): string {
-  const { groups } = parse(readFileSync(RULES, 'utf8')) as { groups: { rules: { record?: string; expr: string }[] }[] };
-  const rule = groups.flatMap((g) => g.rules).find((r) => r.record === record);
+  const rule = shippedRules().find((r) => r.record === record);
   if (!rule) throw new Error(`no rule records ${record}`);
   return rule.expr;
 }

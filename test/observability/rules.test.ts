@@ -3,20 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describeWith, PROMTOOL } from './prometheus-tools';
+import { describeWith, PROMTOOL, RULES, shippedRules } from './prometheus-tools';
 
 const ROOT = join(__dirname, '..', '..');
-const RULES = join(ROOT, 'ops', 'prometheus', 'rules.yml');
 // Two files: the slow-burn cases run at a 10-minute evaluation step (days at 1m steps take minutes).
 const RULE_TESTS = ['rules.test.yml', 'rules-slow.test.yml'].map((f) => join(ROOT, 'ops', 'prometheus', f));
 
-interface Rule {
-  alert?: string;
-  record?: string;
-  annotations?: Record<string, string>;
-}
-const groups = (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups;
-const alerts = groups.flatMap((g) => g.rules).filter((r) => r.alert);
+const alerts = shippedRules().filter((r) => r.alert);
 const cases = RULE_TESTS.flatMap((file) =>
   (parse(readFileSync(file, 'utf8')) as { tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[] }).tests.flatMap((t) => t.alert_rule_test),
 );
