@@ -1,4 +1,4 @@
-import RunwayML from '@runwayml/sdk';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk/core/error';
 import { AppError } from '../errors';
 
 // The one place where upstream failures become broker errors. Upstream bodies and messages are
@@ -13,12 +13,12 @@ export class UpstreamAbortedError extends Error {
 
 /** HTTP status of an upstream failure, or 0 for connection-level failures. */
 export function upstreamStatus(err: unknown): number {
-  return err instanceof RunwayML.APIError && typeof err.status === 'number' ? err.status : 0;
+  return err instanceof APIError && typeof err.status === 'number' ? err.status : 0;
 }
 
 /** Retry-After in milliseconds, from `retry-after-ms` or `Retry-After` (seconds or HTTP date). */
 export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
-  const headers = err instanceof RunwayML.APIError ? err.headers : undefined;
+  const headers = err instanceof APIError ? err.headers : undefined;
   if (!headers) return undefined;
   const ms = Number(headers.get('retry-after-ms'));
   if (headers.get('retry-after-ms') !== null && Number.isFinite(ms) && ms >= 0) return ms;
@@ -32,15 +32,15 @@ export function retryAfterMs(err: unknown, now = Date.now()): number | undefined
 
 /** Whether another attempt may succeed: 408, 429, 5xx and connection errors, per Runway's guidance. */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof RunwayML.APIUserAbortError || err instanceof UpstreamAbortedError) return false;
-  if (err instanceof RunwayML.APIConnectionError) return true;
+  if (err instanceof APIUserAbortError || err instanceof UpstreamAbortedError) return false;
+  if (err instanceof APIConnectionError) return true;
   const status = upstreamStatus(err);
   return status === 408 || status === 429 || status >= 500;
 }
 
 /** Upstream human text, for logs only (Runway puts it in `error`, not `message`). */
 export function upstreamText(err: unknown): string | undefined {
-  if (err instanceof RunwayML.APIError) {
+  if (err instanceof APIError) {
     const body = err.error as { error?: unknown } | undefined;
     return typeof body?.error === 'string' ? body.error : undefined;
   }
@@ -51,10 +51,10 @@ const seconds = (ms: number | undefined, fallback: number) => Math.max(1, Math.c
 
 export function toAppError(err: unknown, what: string): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof RunwayML.APIConnectionTimeoutError) {
+  if (err instanceof APIConnectionTimeoutError) {
     return new AppError('UPSTREAM_UNAVAILABLE', `Runway did not answer in time while ${what}.`, { retryAfter: 2, cause: err });
   }
-  if (err instanceof RunwayML.APIConnectionError) {
+  if (err instanceof APIConnectionError) {
     return new AppError('UPSTREAM_UNAVAILABLE', `Runway could not be reached while ${what}.`, { retryAfter: 2, cause: err });
   }
   const status = upstreamStatus(err);

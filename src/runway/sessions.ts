@@ -1,4 +1,3 @@
-import RunwayML from '@runwayml/sdk';
 import type {
   RealtimeSessionCreateParams,
   RealtimeSessionRetrieveResponse,
@@ -27,7 +26,10 @@ const consumeResponse = z.object({
 
 export const TERMINAL_STATUSES = new Set<UpstreamSession['status']>(['COMPLETED', 'FAILED', 'CANCELLED']);
 
-/** Runway's realtime-session operations, as the broker needs them. */
+/**
+ * Runway's realtime-session operations, as the broker needs them: the same requests the SDK sends,
+ * on the upstream's lean JSON path (the SDK's fetch cost ~1.5 ms more CPU per delivered session).
+ */
 export class RealtimeSessionsApi {
   constructor(private readonly upstream: Upstream) {}
 
@@ -35,12 +37,12 @@ export class RealtimeSessionsApi {
   create(params: SessionCreateParams, options: CallOptions = {}): Promise<{ id: string }> {
     return this.upstream.once(
       'sessions.create',
-      ({ signal, timeout }) => this.upstream.sdk.realtimeSessions.create(params, { signal, timeout }),
+      (ctx) => this.upstream.json({ method: 'POST', path: '/v1/realtime_sessions', body: params, ...ctx }) as Promise<{ id: string }>,
       { what: 'creating the session', ...options },
     ).then((created) => this.checked(createdSession, created, 'creating the session', 'sessions.create'));
   }
 
-  /** The poll: the call made most, on the upstream's lean JSON path rather than the SDK's fetch. */
+  /** The poll: the call made most. */
   retrieve(id: string, options: CallOptions = {}): Promise<UpstreamSession> {
     const path = `/v1/realtime_sessions/${encodeURIComponent(id)}`;
     return this.upstream.idempotent(
@@ -60,7 +62,7 @@ export class RealtimeSessionsApi {
         'sessions.cancel',
         async ({ signal, timeout }) => {
           try {
-            await this.upstream.sdk.realtimeSessions.delete(id, { signal, timeout });
+            await this.upstream.json({ method: 'DELETE', path: `/v1/realtime_sessions/${encodeURIComponent(id)}`, signal, timeout });
           } catch (err) {
             const status = upstreamStatus(err);
             if (status >= 400 && status < 500 && status !== 408 && status !== 429) throw new AlreadyEnded();

@@ -1,4 +1,5 @@
-import RunwayML from '@runwayml/sdk';
+import type RunwayML from '@runwayml/sdk';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk/core/error';
 import type { Agent } from 'undici';
 import type { Logger } from '../logger';
 import { toAppError, upstreamStatus, upstreamText, UpstreamAbortedError } from './errors';
@@ -39,9 +40,12 @@ export interface AttemptContext {
 
 export const DEFAULT_MAX_CONNECTIONS = 64;
 
+/** The API version both paths send (the SDK's default; given to the SDK too, so they cannot differ). */
+export const RUNWAY_VERSION = '2024-11-06';
+
 /** A JSON call outside the SDK (see Upstream.json). */
 export interface JsonRequest extends AttemptContext {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Path and query on the upstream origin, e.g. /v1/realtime_sessions/{id}. */
   path: string;
   /** Authorization for this call; the API key when absent. */
@@ -65,13 +69,15 @@ function linkedController(parent: AbortSignal | undefined): { controller: AbortC
 const TIMED_OUT = Symbol('timed out');
 
 /**
- * The only door to Runway. Wraps the official SDK with the SDK's own retries switched off, so that
- * exactly one policy decides: idempotent calls are retried (see retry.ts), non-idempotent ones are
- * attempted once. Every failure leaves as an AppError or UpstreamAbortedError.
+ * The only door to Runway. The session path (create, poll, consume, cancel) sends plain JSON
+ * requests on a pooled transport; the management API goes through the official SDK, made on first
+ * use (it costs ~30 ms to load). The SDK's own retries are off, so exactly one policy decides:
+ * idempotent calls are retried (see retry.ts), non-idempotent ones are attempted once. Both paths
+ * fail with the SDK's error classes; every failure leaves as an AppError or UpstreamAbortedError.
  */
 export class Upstream {
-  readonly sdk: RunwayML;
   readonly fetch: typeof fetch;
+  private client: RunwayML | undefined;
   /** The keep-alive pool, made on the first call (undici costs ~0.1 s to load); never when a fetch is injected. */
   private agent: Agent | undefined;
   /** The base URL split for the pool's request API. */
@@ -86,27 +92,34 @@ export class Upstream {
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, { ...init, dispatcher: this.pool } as RequestInit));
-    this.sdk = new RunwayML({
+  }
+
+  /** The official SDK on the same pool, for the management API. */
+  get sdk(): RunwayML {
+    const { options } = this;
+    this.client ??= new (require('@runwayml/sdk') as typeof import('@runwayml/sdk')).default({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
+      runwayVersion: RUNWAY_VERSION,
       maxRetries: 0,
       timeout: options.attemptTimeoutMs,
       logLevel: 'off',
       fetch: this.fetch,
     });
+    return this.client;
   }
 
   /**
-   * One JSON request on the pool's plain request API, for the calls made per pending session (the
-   * poll) or outside the SDK (consume). Through fetch and the SDK a poll cost ~0.7 ms of CPU and
-   * most of a pending session's garbage; this costs ~0.1 ms. Failures are the SDK's own error
+   * One JSON request on the pool's plain request API, for the session path: calls made per
+   * session, and consume, which the SDK lacks. Through fetch and the SDK a poll cost ~0.7 ms of CPU
+   * and most of a pending session's garbage; this costs ~0.1 ms. Failures are the SDK's own error
    * classes, so retries and error mapping treat both paths alike.
    */
   async json({ method, path, bearer, body, signal, timeout }: JsonRequest): Promise<unknown> {
     const headers: Record<string, string> = {
       accept: 'application/json',
       authorization: `Bearer ${bearer ?? this.options.apiKey}`,
-      'x-runway-version': this.sdk.runwayVersion,
+      'x-runway-version': RUNWAY_VERSION,
       ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
     };
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -114,9 +127,9 @@ export class Upstream {
     const timer = setTimeout(() => own.abort(TIMED_OUT), timeout);
     try {
       const { status, headers: got, text } = await this.send(method, path, headers, payload, own.signal).catch((err: unknown) => {
-        if (own.signal.reason === TIMED_OUT) throw new RunwayML.APIConnectionTimeoutError();
-        if (signal.aborted) throw new RunwayML.APIUserAbortError();
-        throw new RunwayML.APIConnectionError({ cause: err as Error });
+        if (own.signal.reason === TIMED_OUT) throw new APIConnectionTimeoutError();
+        if (signal.aborted) throw new APIUserAbortError();
+        throw new APIConnectionError({ cause: err as Error });
       });
       let parsed: unknown;
       try {
@@ -124,7 +137,7 @@ export class Upstream {
       } catch {
         parsed = undefined;
       }
-      if (status >= 400) throw RunwayML.APIError.generate(status, parsed as object | undefined, undefined, got());
+      if (status >= 400) throw APIError.generate(status, parsed as object | undefined, undefined, got());
       return parsed;
     } finally {
       clearTimeout(timer);
@@ -220,7 +233,7 @@ export class Upstream {
       return result;
     } catch (err) {
       const status = upstreamStatus(err);
-      const label = status ? String(status) : err instanceof RunwayML.APIUserAbortError ? 'aborted' : 'network';
+      const label = status ? String(status) : err instanceof APIUserAbortError ? 'aborted' : 'network';
       this.options.onAttempt?.(op, label, performance.now() - started);
       throw err;
     } finally {

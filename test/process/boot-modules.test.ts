@@ -27,6 +27,7 @@ const LAZY_PACKAGES = [
   'pino-pretty', // development logs
   '@scalar/express-api-reference', // the first /docs request
   '@opentelemetry/sdk-trace-node', // OTEL_* exporters
+  '@runwayml/sdk/resources', // the SDK's client: the management API (the session path sends its own JSON)
 ];
 
 /** Our modules that load only when their feature is configured or first used. */
