@@ -3,7 +3,8 @@
 //   boot-to-ready  process start → first GET /readyz 200 (built tree, `node dist/main.js`)
 //   idle RSS       VmRSS one second after ready
 //   CPU/session    the process's user+system CPU over `sessions` delivered sessions (10 at a time) / sessions,
-//                  after 100 warm-up sessions (not counted): steady state, not JIT warm-up and first-use loads
+//                  after 100 warm-up sessions (not counted): steady state, not JIT warm-up and first-use loads;
+//                  also as the ratio to the minimal broker times the minimal's 1.4 ms where the target was set
 // Also `npm start` on a built, unchanged tree (npm + the staleness check + boot). Medians of `runs` runs.
 // Linux only (reads /proc). Results: BENCHMARKS.md, "Boot, memory and CPU per session".
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +22,8 @@ const CONCURRENCY = 10;
 const KEY = 'bench-boot-key';
 const ROOT = join(__dirname, '..', '..');
 const TICK_MS = 10; // USER_HZ is 100 on Linux
+/** The minimal broker's CPU per session where issue 12 set its 2 ms target (the broker took 3.1 ms there). */
+const ISSUE_MINIMAL_CPU_MS = 1.4;
 
 interface Sample {
   bootMs: number;
@@ -127,9 +130,11 @@ async function main() {
   console.log('|---|---|---|---|');
   console.log(`| broker (\`node dist/main.js\`, live mode) | ${fmt(med('broker', 'bootMs'))} | ${fmt(med('broker', 'rssMb'))} | ${fmt(med('broker', 'cpuMsPerSession'), 2)} |`);
   console.log(`| minimal Express broker | ${fmt(med('minimal', 'bootMs'))} | ${fmt(med('minimal', 'rssMb'))} | ${fmt(med('minimal', 'cpuMsPerSession'), 2)} |`);
-  console.log(`| broker ÷ minimal (targets ≤ 2×, ≤ 1.5×, ≤ 2 ms) | ${fmt(ratio('bootMs'), 2)}× | ${fmt(ratio('rssMb'), 2)}× | — |`);
+  console.log(`| broker ÷ minimal (targets ≤ 2×, ≤ 1.5×) | ${fmt(ratio('bootMs'), 2)}× | ${fmt(ratio('rssMb'), 2)}× | ${fmt(ratio('cpuMsPerSession'), 2)}× |`);
   console.log(`| \`npm start\`, built and unchanged (target ≤ 2 000 ms) | ${fmt(med('npmStart', 'bootMs'))} | | |`);
-  console.log(`\nbroker boot p90 ${fmt(quantile(rows.broker!.map((s) => s.bootMs), 0.9))} ms, minimal boot p90 ${fmt(quantile(rows.minimal!.map((s) => s.bootMs), 0.9))} ms`);
+  // The issue set "≤ 2 ms" where the minimal broker took 1.4 ms; absolute CPU figures depend on the machine.
+  console.log(`\nCPU per session on the issue's scale (minimal broker = ${ISSUE_MINIMAL_CPU_MS} ms): ${fmt(ratio('cpuMsPerSession') * ISSUE_MINIMAL_CPU_MS, 2)} ms (target ≤ 2 ms)`);
+  console.log(`broker boot p90 ${fmt(quantile(rows.broker!.map((s) => s.bootMs), 0.9))} ms, minimal boot p90 ${fmt(quantile(rows.minimal!.map((s) => s.bootMs), 0.9))} ms`);
 }
 
 main().catch((err: unknown) => {
