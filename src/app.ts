@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import type { OrganizationRetrieveResponse } from '@runwayml/sdk/resources/organization';
 import type { Config } from './config';
 import { anonymousPolicy, jwtPolicy, loadApiKeyClients } from './access/clients';
 import { createJwtVerifier } from './access/jwt';
@@ -22,6 +21,7 @@ import { UpstreamHealth } from './ops/upstream-health';
 import { sessionConversationRouter } from './conversations/session-router';
 import { presetsRouter } from './presets/router';
 import { ConversationsApi } from './runway/conversations';
+import { avatarConcurrency } from './runway/organization';
 import { DEFAULT_RETRY_POLICY } from './runway/retry';
 import { RealtimeSessionsApi } from './runway/sessions';
 import { Upstream } from './runway/upstream';
@@ -276,9 +276,8 @@ export function createBroker({ config, logger, upstream: target, stores = memory
     async sizeCapacity() {
       if (config.GLOBAL_MAX_SESSIONS > 0) return admission.globalLimit;
       try {
-        const org = (await upstream.idempotent('organization.retrieve', (ctx) => upstream.json({ method: 'GET', path: '/v1/organization', ...ctx }))) as OrganizationRetrieveResponse | undefined;
-        const limit = org?.tier?.models?.['gwm1_avatars']?.maxConcurrentGenerations;
-        if (typeof limit === 'number' && limit > 0) admission.globalLimit = limit;
+        const limit = await avatarConcurrency(upstream);
+        if (limit !== undefined) admission.globalLimit = limit;
       } catch (err) {
         logger.warn({ err: String(err) }, `could not read the organization's concurrency; global cap stays ${admission.globalLimit}`);
       }

@@ -166,6 +166,16 @@ describe('concurrency caps', () => {
     h = await startHarness({ GLOBAL_MAX_SESSIONS: '0' }, { concurrencyLimit: 4 });
     expect(await h.broker.sizeCapacity()).toBe(4);
   });
+
+  it('keeps the default cap of 10 when Runway will not tell the organization\'s concurrency', async () => {
+    h = await startHarness({ GLOBAL_MAX_SESSIONS: '0' }, { concurrencyLimit: 4 });
+    h.emulator.addFault({ operation: 'organization.retrieve', action: { type: 'status', status: 403 } });
+    expect(await h.broker.sizeCapacity()).toBe(10);
+    h.emulator.clearFaults();
+    h.emulator.addFault({ operation: 'organization.retrieve', action: { type: 'malformed', omit: ['tier'] } });
+    expect(await h.broker.sizeCapacity()).toBe(10);
+    expect(h.emulator.ledger().requests['organization.retrieve']).toBe(2);
+  });
 });
 
 describe('policy', () => {
