@@ -17,8 +17,8 @@ export interface UpstreamOptions {
   /** Replaces the pooled fetch (tests record or fake upstream traffic); no pool is created then. */
   fetch?: typeof fetch;
   /**
-   * Most sockets open to the upstream origin at once (one keep-alive pool shared by the SDK and
-   * consume). Calls beyond it wait for a free socket, inside their own attempt timeout.
+   * Most sockets open to the upstream origin at once (one keep-alive pool shared by the session
+   * path and the SDK). Calls beyond it wait for a free socket, inside their own attempt timeout.
    */
   maxConnections?: number;
 }

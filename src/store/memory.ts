@@ -4,6 +4,7 @@ import { MemoryBudgets, MemoryUsage } from './memory-usage';
 import { MemorySessionRegistry } from './registry';
 import { MemoryTemplateStore } from './templates';
 import type { AdmissionResult, AdmissionStore, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, Stores } from './types';
+import { UNCONFIGURED_RETENTION } from './types';
 
 // One process's state. Node runs our code on one thread, so check-then-act here is atomic.
 
@@ -130,7 +131,7 @@ export class MemoryFollowQueue implements FollowQueue {
  * `usageRetainMs`: how long per-day usage counters are kept (USAGE_RETENTION_DAYS); `factRetainMs`:
  * how long a metered fact's once-marker is kept (store/index.ts retention()).
  */
-export function memoryStores(recordRetainMs: number, usageRetainMs = 90 * 86_400_000, factRetainMs = 2 * 86_400_000): Stores {
+export function memoryStores(recordRetainMs: number, usageRetainMs: number = UNCONFIGURED_RETENTION.usageRetainMs, factRetainMs: number = UNCONFIGURED_RETENTION.factRetainMs): Stores {
   return {
     kind: 'memory',
     registry: new MemorySessionRegistry(recordRetainMs),

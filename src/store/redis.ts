@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import { FINISHED_STATUSES, type SessionRecord, type SessionRegistry } from './registry';
 import { JOURNAL_MARK, JOURNAL_TAKE, RedisJournal } from './journal-redis';
 import type { AdmissionResult, AdmissionStore, BudgetCounter, BudgetStore, BudgetUse, FollowedSession, FollowQueue, IdempotencyRecord, IdempotencyStore, ReserveResult, Stores, UsageMetric, UsageRow, UsageStore } from './types';
-import { USAGE_METRICS } from './types';
+import { UNCONFIGURED_RETENTION, USAGE_METRICS } from './types';
 import { RedisTemplateStore, TEMPLATE_REPLACE } from './templates-redis';
 
 // Shared state for several replicas in one Redis (or Valkey). Every check-then-act runs as one Lua
@@ -40,9 +40,9 @@ export interface RedisStoresOptions {
   logger: Logger;
   /** Longest pause between reconnection attempts (default 2 s). */
   maxReconnectDelayMs?: number;
-  /** How long per-day usage counters are kept (USAGE_RETENTION_DAYS; default 90 days). */
+  /** How long per-day usage counters are kept (USAGE_RETENTION_DAYS; default UNCONFIGURED_RETENTION). */
   usageRetainMs?: number;
-  /** How long a metered fact's once-marker is kept (store/index.ts retention(); default 2 days). */
+  /** How long a metered fact's once-marker is kept (store/index.ts retention(); default UNCONFIGURED_RETENTION). */
   factRetainMs?: number;
 }
 
@@ -654,7 +654,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     follow: new RedisFollowQueue(conn, prefix),
     journal: new RedisJournal(conn, prefix, { mark: lua(JOURNAL_MARK), take: lua(JOURNAL_TAKE) }),
     budgets: new RedisBudgets(conn, prefix),
-    usage: new RedisUsage(conn, prefix, options.usageRetainMs ?? 90 * 86_400_000, options.factRetainMs ?? 2 * 86_400_000),
+    usage: new RedisUsage(conn, prefix, options.usageRetainMs ?? UNCONFIGURED_RETENTION.usageRetainMs, options.factRetainMs ?? UNCONFIGURED_RETENTION.factRetainMs),
     templates: new RedisTemplateStore(conn, prefix, { replace: lua(TEMPLATE_REPLACE) }),
     rateLimit: (limiterPrefix) => new RedisRateLimit(conn, `${prefix}${limiterPrefix}`),
     healthy: () => conn.healthy(),

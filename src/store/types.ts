@@ -178,3 +178,9 @@ export interface UsageStore {
   add(day: string, client: string, avatar: string, counts: Partial<Record<UsageMetric, number>>, once?: string): Promise<void>;
   read(days: string[]): Promise<UsageRow[]>;
 }
+
+/**
+ * Retention when a store is made without a configuration (tests, benches): the defaults of
+ * USAGE_RETENTION_DAYS, and two days for once-markers. The broker passes store/index.ts retention().
+ */
+export const UNCONFIGURED_RETENTION = { usageRetainMs: 90 * 86_400_000, factRetainMs: 2 * 86_400_000 } as const;
