@@ -24,6 +24,9 @@ const consumeResponse = z.object({
   roomName: z.string().min(1),
 });
 
+const COLLECTION = '/v1/realtime_sessions';
+const sessionPath = (id: string) => `${COLLECTION}/${encodeURIComponent(id)}`;
+
 export const TERMINAL_STATUSES = new Set<UpstreamSession['status']>(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /**
@@ -37,17 +40,16 @@ export class RealtimeSessionsApi {
   create(params: SessionCreateParams, options: CallOptions = {}): Promise<{ id: string }> {
     return this.upstream.once(
       'sessions.create',
-      (ctx) => this.upstream.json({ method: 'POST', path: '/v1/realtime_sessions', body: params, ...ctx }) as Promise<{ id: string }>,
+      (ctx) => this.upstream.json({ method: 'POST', path: COLLECTION, body: params, ...ctx }) as Promise<{ id: string }>,
       { what: 'creating the session', ...options },
     ).then((created) => this.checked(createdSession, created, 'creating the session', 'sessions.create'));
   }
 
   /** The poll: the call made most. */
   retrieve(id: string, options: CallOptions = {}): Promise<UpstreamSession> {
-    const path = `/v1/realtime_sessions/${encodeURIComponent(id)}`;
     return this.upstream.idempotent(
       'sessions.retrieve',
-      (ctx) => this.upstream.json({ method: 'GET', path, ...ctx }) as Promise<UpstreamSession>,
+      (ctx) => this.upstream.json({ method: 'GET', path: sessionPath(id), ...ctx }) as Promise<UpstreamSession>,
       { what: 'checking the session', ...options },
     ).then((session) => this.checked(retrievedSession, session, 'checking the session', 'sessions.retrieve'));
   }
@@ -60,9 +62,9 @@ export class RealtimeSessionsApi {
     try {
       await this.upstream.idempotent(
         'sessions.cancel',
-        async ({ signal, timeout }) => {
+        async (ctx) => {
           try {
-            await this.upstream.json({ method: 'DELETE', path: `/v1/realtime_sessions/${encodeURIComponent(id)}`, signal, timeout });
+            await this.upstream.json({ method: 'DELETE', path: sessionPath(id), ...ctx });
           } catch (err) {
             const status = upstreamStatus(err);
             if (status >= 400 && status < 500 && status !== 408 && status !== 429) throw new AlreadyEnded();
@@ -84,7 +86,7 @@ export class RealtimeSessionsApi {
    * response would burn the session without delivering anything.
    */
   consume(id: string, sessionKey: string, options: CallOptions = {}): Promise<LiveKitCredentials> {
-    const path = `/v1/realtime_sessions/${encodeURIComponent(id)}/consume`;
+    const path = `${sessionPath(id)}/consume`;
     return this.upstream.once(
       'sessions.consume',
       async (ctx) => {
